@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from ..deps import CorpusDep
+from ..schemas import ErrorBody, QuestionSummary, TopicOut
+
+router = APIRouter(prefix="/v1", tags=["questions"])
+
+
+@router.get("/topics", response_model=list[TopicOut], summary="Topics of the question bank")
+def topics(corpus: CorpusDep) -> list[TopicOut]:
+    return [
+        TopicOut(
+            id=t.id,
+            title_zh=t.title.zh,
+            title_en=t.title.en,
+            section=t.section,
+            questions=len(corpus.bank.by_topic(t.id)),
+        )
+        for t in corpus.bank.topics.values()
+    ]
+
+
+@router.get(
+    "/questions",
+    response_model=list[QuestionSummary],
+    summary="Questions of the bank, optionally of one topic",
+    responses={404: {"model": ErrorBody}},
+)
+def questions(
+    corpus: CorpusDep,
+    topic: Annotated[str | None, Query(max_length=200, examples=["batch-norm"])] = None,
+) -> list[QuestionSummary]:
+    if topic is not None and topic not in corpus.bank.topics:
+        raise HTTPException(status_code=404, detail=f"unknown topic {topic!r}; see GET /v1/topics")
+    selected = corpus.bank.by_topic(topic) if topic else list(corpus.bank)
+    return [
+        QuestionSummary(
+            id=q.id,
+            topic=q.topic,
+            difficulty=q.difficulty,
+            question_zh=q.question.zh,
+            question_en=q.question.en,
+            key_points=len(q.key_points),
+        )
+        for q in selected
+    ]

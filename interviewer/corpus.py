@@ -1,0 +1,150 @@
+"""The loaded knowledge of the service: question bank, source chunks, embedder and index, with search."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .bank import Bank, load_bank
+from .embeddings import Embedder, cached, load_embedder
+from .index import CorpusIndex, index_folder
+from .ingest import chunk_document, parse_document, source_files
+from .models import Chunk, Question
+from .settings import Settings, get_settings
+
+# How much the best-matching bank question of a section lifts that section's chunks. Question
+# texts exist in both languages, so this is what carries an English query to a Chinese passage.
+QUESTION_BOOST = 0.5
+
+
+@dataclass
+class SearchHit:
+    chunk: Chunk
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        c = self.chunk
+        return {
+            "id": c.id,
+            "score": round(float(self.score), 4),
+            "file": c.file,
+            "start_line": c.start_line,
+            "end_line": c.end_line,
+            "section": c.section,
+            "title": c.title,
+            "text": c.text,
+        }
+
+
+@dataclass
+class QuestionMatch:
+    question: Question
+    score: float
+
+
+def load_chunks(sources_dir: Path, chunk_chars: int = 300, overlap: int = 1) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for path in source_files(sources_dir):
+        chunks.extend(chunk_document(parse_document(path), path.name, chunk_chars, overlap))
+    return chunks
+
+
+@dataclass
+class Corpus:
+    bank: Bank
+    chunks: list[Chunk]
+    embedder: Embedder
+    index: CorpusIndex
+    rebuilt: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Corpus:
+        """Read the bank and sources, load the embedder and make sure the index is current."""
+        s = settings or get_settings()
+        t0 = time.perf_counter()
+        bank = load_bank(s.bank_dir) if s.bank_dir.is_dir() else Bank()
+        chunks = load_chunks(s.sources_dir, s.chunk_chars, s.chunk_overlap)
+        t1 = time.perf_counter()
+        if embedder is None:
+            embedder = load_embedder(s.embedding_backend, s.embedding_model, s.embedding_threads)
+        enc = cached(embedder, s.data_dir)
+        t2 = time.perf_counter()
+        index, rebuilt = CorpusIndex.ensure(index_folder(s.data_dir, enc.model_id), enc, chunks, bank, s.ann_threshold)
+        t3 = time.perf_counter()
+        return cls(
+            bank=bank,
+            chunks=chunks,
+            embedder=embedder,
+            index=index,
+            rebuilt=rebuilt,
+            timings={"parse_s": t1 - t0, "model_load_s": t2 - t1, "index_s": t3 - t2},
+        )
+
+    @property
+    def topics(self) -> dict[str, object]:
+        return dict(self.bank.topics)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "questions": len(self.bank),
+            "key_points": self.bank.key_point_count,
+            "topics": len({q.topic for q in self.bank}),
+            "chunks": len(self.chunks),
+        }
+
+    def _section_of(self, question: Question) -> str | None:
+        topic = self.bank.topics.get(question.topic)
+        return str(topic.section) if topic is not None and topic.section is not None else None
+
+    def search(self, text: str, k: int = 5) -> list[SearchHit]:
+        """The ``k`` source passages that best answer ``text`` (Chinese or English)."""
+        if not text.strip():
+            raise ValueError("the search text is empty")
+        if not self.chunks:
+            return []
+        qv = self.embedder.encode([text], "query")
+        scores, rows = self.index.search("chunks", qv, len(self.chunks))
+        boost = self._section_boost(qv)
+        hits: list[SearchHit] = []
+        for s, r in zip(scores[0], rows[0]):
+            if r < 0:
+                continue
+            chunk = self.index.chunk(self.index.rows["chunks"][r].ref)
+            hits.append(SearchHit(chunk, float(s) + QUESTION_BOOST * boost.get(chunk.section, 0.0)))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:k]
+
+    def _section_boost(self, qv: np.ndarray) -> dict[str, float]:
+        """Per source section: how much better its best bank question matches than the field (0 for the rest)."""
+        if self.index.indexes["questions"].ntotal == 0:
+            return {}
+        scores, rows = self.index.search("questions", qv, self.index.indexes["questions"].ntotal)
+        best: dict[str, float] = {}
+        for s, r in zip(scores[0], rows[0]):
+            q = self.bank.get(self.index.rows["questions"][r].question_id)
+            sec = self._section_of(q) if q is not None else None
+            if sec is not None and sec not in best:
+                best[sec] = float(s)
+        if not best:
+            return {}
+        floor = float(np.median(list(best.values())))
+        return {sec: max(0.0, s - floor) for sec, s in best.items()}
+
+    def match_question(self, text: str, k: int = 1) -> list[QuestionMatch]:
+        """The bank questions closest to a free-text question, with their cosine similarity."""
+        if not text.strip():
+            raise ValueError("the question text is empty")
+        qv = self.embedder.encode([text], "query")
+        n = self.index.indexes["questions"].ntotal
+        scores, rows = self.index.search("questions", qv, n)
+        seen: dict[str, float] = {}
+        for s, r in zip(scores[0], rows[0]):
+            qid = self.index.rows["questions"][r].question_id
+            if qid not in seen:
+                seen[qid] = float(s)
+        out = [QuestionMatch(self.bank.get(qid), s) for qid, s in seen.items() if self.bank.get(qid) is not None]
+        return out[:k]

