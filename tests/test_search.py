@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+# (Chinese, English) phrasings of the same everyday question, and the seed section that answers it.
+PAIRS = [
+    ("BN训练和测试有什么区别", "What is the difference between batch norm at training and at test time?", "24"),
+    ("转置卷积为什么会产生棋盘效应", "why does transposed convolution cause checkerboard artifacts", "1"),
+    ("1×1卷积有什么作用", "What is a 1x1 convolution used for?", "18"),
+    ("空洞卷积的作用是什么", "What is dilated convolution for?", "20"),
+    ("Adam优化器的原理", "How does the Adam optimizer work?", "5"),
+    ("如何提高GAN训练的稳定性", "How can GAN training be stabilised?", "6"),
+    ("ReLU激活函数有什么优缺点", "What are the pros and cons of ReLU?", "10"),
+    ("分组卷积如何减少参数量", "How does group convolution reduce parameters?", "12"),
+]
+
+
+@pytest.mark.parametrize("zh,en,section", PAIRS, ids=[p[2] for p in PAIRS])
+def test_chinese_and_english_queries_find_the_same_passage_first(corpus, zh: str, en: str, section: str) -> None:
+    hz = corpus.search(zh, 3)
+    he = corpus.search(en, 3)
+    assert hz[0].chunk.section == section, [h.chunk.title for h in hz]
+    assert he[0].chunk.section == section, [h.chunk.title for h in he]
+
+
+def test_hits_carry_their_location(corpus) -> None:
+    hit = corpus.search("BN层的参数量", 1)[0]
+    assert hit.chunk.file == "dl_interview_zh.md"
+    assert 1 <= hit.chunk.start_line <= hit.chunk.end_line
+    assert hit.as_dict()["start_line"] == hit.chunk.start_line
+
+
+def test_empty_search_is_refused(corpus) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        corpus.search("   ")
+
+
+def test_free_text_question_matches_the_bank(corpus) -> None:
+    if not len(corpus.bank):
+        pytest.skip("no question bank")
+    best = corpus.match_question("How many learnable parameters does a BN layer have?")[0]
+    assert best.question.topic == "batch-norm" and best.score > 0.8
