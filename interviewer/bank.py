@@ -177,7 +177,7 @@ def validate_bank(path: Path, sources_dir: Path | None = None, *, require_biling
                     for lang in kp.probe.missing():
                         problems.append(f"{kwhere}: follow-up probe has no {lang} text")
                 if kp.weight <= 0:
-                    problems.append(f"{kwhere}: weight {kp.weight} must be > 0")
+                    problems.append(f"{kwhere}: weight {kp.weight:g} must be > 0")
                 for group in kp.terms:
                     if not [t for t in group if t.strip()]:
                         problems.append(f"{kwhere}: a term group has no aliases")
