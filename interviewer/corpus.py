@@ -58,6 +58,9 @@ class Corpus:
     chunks: list[Chunk]
     embedder: Embedder
     index: CorpusIndex
+    # The embedder behind the on-disk cache: for corpus-like texts (key points derived from references),
+    # which recur; candidates' answers go to ``embedder`` directly.
+    encoder: Embedder | None = None
     rebuilt: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -80,6 +83,7 @@ class Corpus:
             chunks=chunks,
             embedder=embedder,
             index=index,
+            encoder=enc,
             rebuilt=rebuilt,
             timings={"parse_s": t1 - t0, "model_load_s": t2 - t1, "index_s": t3 - t2},
         )

@@ -52,6 +52,9 @@ class KeyPoint(BaseModel):
     # concept is expressed by at least one alias.
     terms: list[list[str]] = Field(default_factory=list)
     probe: Bilingual = Field(default_factory=Bilingual)
+    # For key points derived automatically from a reference answer: the words that carry the point
+    # (an enumerated item such as "运费低"), matched by token recall since they have no curated aliases.
+    focus: str = ""
 
 
 class SourceRef(BaseModel):

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Vector count at and above which the index switches from exact (flat) to HNSW search.",
     )
+    question_match_threshold: float = Field(
+        default=0.85,
+        description="Minimum cosine similarity for a free-text question to count as a bank question "
+        "(model-dependent; 0.85 suits the default e5 model).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `interviewer serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `interviewer serve` listens on.")
 

@@ -64,13 +64,28 @@ def test_markdown_import_makes_questions_with_key_points() -> None:
 
 
 def test_claims_split_on_sentences_semicolons_and_lists_and_merge_short_ones() -> None:
-    claims = split_claims("BN的作用：\n1. 加快收敛；2. 允许更大的学习率。\n它还有轻微的正则化效果。好。")
-    assert claims[0].startswith("BN的作用")
+    claims = [c.text for c in split_claims("BN的作用：\n1. 加快收敛；2. 允许更大的学习率。\n它还有轻微的正则化效果。好。")]
+    assert claims[0] == "BN的作用：加快收敛"  # the heading gives the list items their context
     assert any("学习率" in c for c in claims)
-    assert not any(c in ("好。", "好") for c in claims)  # too short to stand alone: merged
+    assert not any(c.endswith("：好。") for c in claims)  # too short to stand alone: merged
     points = derive_key_points("Dropout zeroes random units; it reduces overfitting. At test time nothing is dropped.", "q")
     assert [p.id for p in points] == ["q.kp1", "q.kp2", "q.kp3"]
     assert points[0].statement.en.startswith("Dropout zeroes") and points[0].probe.en
+
+
+def test_enumerations_become_one_key_point_per_item() -> None:
+    claims = split_claims("管道运输的优缺点：优点——运费低、可靠性高和持续性长。缺点——产品单一、要大量运输。")
+    assert [c.focus for c in claims] == ["运费低", "可靠性高", "持续性长", "产品单一", "要大量运输"]
+    assert claims[0].text == "管道运输的优缺点：优点：运费低"
+    framed = split_claims("条码符号是由两侧空白区、起始字符、数据字符和终止字符组成。")
+    assert [c.focus for c in framed] == ["两侧空白区", "起始字符", "数据字符", "终止字符"]
+    assert [c.focus for c in split_claims("一般包括保管员、理货员、商品养护员等岗位。")] == ["保管员", "理货员", "商品养护员"]
+    # An English sentence with a comma is one claim, not a list.
+    assert [c.text for c in split_claims("The water was evaporated, leaving the salt.")] == [
+        "The water was evaporated, leaving the salt."
+    ]
+    points = derive_key_points("Forces include gravity, friction and magnetism.", "f")
+    assert [p.focus for p in points] == ["gravity", "friction", "magnetism"]
 
 
 def test_no_question_or_missing_file_is_an_error(tmp_path: Path) -> None:

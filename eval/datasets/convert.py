@@ -2,7 +2,9 @@
 
     python -m eval.datasets.convert [--shared ../shared/datasets] [--out out/datasets]
 
-Writes le_train.jsonl / le_test.jsonl (LE, Chinese, scores 0-1, tuned on s_train_zh, reported on s_eval_zh)
+Writes seed_dev_train.jsonl / seed_dev_test.jsonl (the shipped dev set split by question: a question's
+answers are all on one side, chosen by the parity of the MD5 of its id, so the test half is on unseen questions),
+le_train.jsonl / le_test.jsonl (LE, Chinese, scores 0-1, tuned on s_train_zh, reported on s_eval_zh)
 and scientsbank_{train,test_unseen_answers,test_unseen_questions}.jsonl (English; score 1 = "correct",
 0 otherwise, the 3-way label kept in `label`). The data is read at run time and never copied into the repo.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -68,9 +71,29 @@ def scientsbank_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]
             }
 
 
+DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"
+
+
+def dev_split(question_id: str) -> str:
+    return "test" if int(hashlib.md5(question_id.encode()).hexdigest(), 16) % 2 else "train"
+
+
+def split_dev(out: Path, dev: Path = DEV) -> dict[str, int]:
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {"seed_dev_train": 0, "seed_dev_test": 0}
+    with open(out / "seed_dev_train.jsonl", "w", encoding="utf-8") as tr, open(out / "seed_dev_test.jsonl", "w", encoding="utf-8") as te:
+        for line in open(dev, encoding="utf-8"):
+            if not line.strip():
+                continue
+            side = dev_split(json.loads(line)["question_id"])
+            (te if side == "test" else tr).write(line)
+            counts[f"seed_dev_{side}"] += 1
+    return counts
+
+
 def convert(shared: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = split_dev(out)
     jobs = [(name, le_rows(shared / "le", f, name)) for name, f in LE_SPLITS.items()]
     jobs += [(name, scientsbank_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
     for name, rows in jobs:

@@ -1,0 +1,61 @@
+"""Cut an answer into the units that are matched against key points."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import Span, split_clauses, split_sentences, text_length
+
+MAX_UNITS = 96
+_COMMA = re.compile(r"[，,](?!\d)")
+LONG_SENTENCE = 24  # text_length units: longer sentences are also matched clause by clause
+
+
+@dataclass(frozen=True)
+class Unit(Span):
+    """A span of the answer; ``sentence`` is the index of the sentence it starts in."""
+
+    sentence: int = 0
+    kind: str = "sentence"  # sentence | clause | window
+
+
+def answer_units(answer: str, max_units: int = MAX_UNITS) -> list[Unit]:
+    """Sentences, their clauses (at ；/; and, in long sentences, commas) and windows of two adjacent sentences.
+
+    Sentences come first so that, when an answer is very long, the cap drops windows and clauses
+    before it drops any of what the candidate wrote.
+    """
+    sentences = split_sentences(answer)
+    units: list[Unit] = [Unit(s.start, s.end, s.text, i, "sentence") for i, s in enumerate(sentences)]
+    seen = {(u.start, u.end) for u in units}
+    extra: list[Unit] = []
+    for i, s in enumerate(sentences):
+        pieces = split_clauses(s)
+        if text_length(s.text) >= LONG_SENTENCE:
+            pieces = [p for c in pieces for p in _comma_pieces(c)]
+        for p in pieces:
+            if (p.start, p.end) not in seen and text_length(p.text) >= 3:
+                extra.append(Unit(p.start, p.end, p.text, i, "clause"))
+                seen.add((p.start, p.end))
+    for i in range(len(sentences) - 1):
+        a, b = sentences[i], sentences[i + 1]
+        extra.append(Unit(a.start, b.end, answer[a.start : b.end], i, "window"))
+    return (units + extra)[:max_units] if len(units) < max_units else units[:max_units]
+
+
+def _comma_pieces(span: Span) -> list[Span]:
+    out: list[Span] = []
+    start = 0
+    for m in _COMMA.finditer(span.text):
+        out.append(_sub(span, start, m.start()))
+        start = m.end()
+    out.append(_sub(span, start, len(span.text)))
+    return [p for p in out if p.text]
+
+
+def _sub(span: Span, a: int, b: int) -> Span:
+    piece = span.text[a:b]
+    lead = len(piece) - len(piece.lstrip())
+    piece = piece.strip()
+    return Span(span.start + a + lead, span.start + a + lead + len(piece), piece)
