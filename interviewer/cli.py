@@ -255,6 +255,73 @@ def calibrate(
     typer.echo(f"fitted on {len(results)} answers ({cal.fitted_on}); wrote {target}")
 
 
+@app.command("practice")
+def practice(
+    topics: list[str] = typer.Option([], "--topics", help="Topic ids (repeat the option); default all. See GET /v1/topics."),
+    lang: str = typer.Option("zh", "--lang", help="zh or en."),
+    n: int = typer.Option(5, "--n", min=1, max=20, help="Number of questions."),
+    max_followups: int = typer.Option(2, "--max-followups", min=0, max=5),
+    seed: int | None = typer.Option(None, help="Seed for the question order."),
+) -> None:
+    """A mock interview in the terminal, saved like any session. Finish an answer with an empty line."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from api.db import make_engine, migrate
+    from api.store import SessionStore, StoreError
+
+    from .interview import InterviewConfig, InterviewError
+    from .report import build_report
+
+    if lang not in ("zh", "en"):
+        fail(f"unknown language {lang!r}; use zh or en")
+    settings = get_settings()
+    grader, _ = _grader(settings)
+    migrate(settings.db_url)
+    store = SessionStore(make_engine(settings.db_url), grader.corpus.bank, grader)
+    try:
+        sid, token, interview = store.create(
+            InterviewConfig(topics=topics, n_questions=n, language=lang, max_followups=max_followups, seed=seed)
+        )
+    except InterviewError as e:
+        fail(str(e))
+    console = Console()
+    hint = "（回答完按一次空行提交；输入 skip 跳过）" if lang == "zh" else "(finish with an empty line; type skip to skip)"
+    console.print(f"[dim]session {sid} {hint}[/dim]")
+    from .cards import print_grade_card
+
+    while not interview.done:
+        move = interview.state.current
+        label = ("追问" if lang == "zh" else "Follow-up") if move.kind == "followup" else f"{move.index}/{move.total}"
+        console.print(f"\n[bold cyan]{label}[/bold cyan] {move.text}")
+        lines: list[str] = []
+        try:
+            while True:
+                line = input("> " if not lines else "  ")
+                if not line.strip():
+                    if lines:
+                        break
+                    continue
+                lines.append(line)
+        except EOFError:
+            if not lines:
+                console.print(f"\n[dim]saved; session {sid}[/dim]")
+                return
+        text = "\n".join(lines)
+        try:
+            turn, interview = store.answer(sid, token, text)
+        except (StoreError, InterviewError) as e:
+            console.print(f"[red]{getattr(e, 'message', str(e))}[/red]")
+            continue
+        if turn.grade:
+            from .grade import Grade
+
+            print_grade_card(Grade.model_validate(turn.grade), grader.corpus.bank.get(turn.question_id), text, console)
+    from api.deps import passages_for
+
+    console.print(Markdown(build_report(interview, passages_for(grader.corpus)).to_markdown()))
+
+
 @app.command("serve")
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default from INTERVIEWER_HOST, 127.0.0.1)."),

@@ -69,6 +69,7 @@ class Grader:
         self._kp_q = np.array([q_pos[kp_question[k]] for k in kp_ids], dtype=np.int64)
         self._q_kp_count = np.maximum(np.bincount(self._kp_q, minlength=len(self._bank_qids)), 1)
         self._derived_vecs: dict[str, np.ndarray] = {}
+        self._bank_statements = {kp.id: (kp.statement.zh, kp.statement.en) for q in corpus.bank for kp in q.key_points}
 
     @staticmethod
     def _background(vecs: np.ndarray, qids: list[str]) -> tuple[float, float]:
@@ -90,7 +91,7 @@ class Grader:
         missing: list[tuple[str, str]] = []
         for kp in question.key_points:
             rows = self._kp_index.get(kp.id)
-            if rows and self.corpus.bank.get(question.id) is question:
+            if rows and self._bank_statements.get(kp.id) == (kp.statement.zh, kp.statement.en):
                 out.append(self._kp_matrix[rows])
                 continue
             key = f"{question.id}\0{kp.id}\0{kp.statement.zh}\0{kp.statement.en}"
@@ -113,7 +114,8 @@ class Grader:
 
     def _question_vectors(self, question: Question) -> np.ndarray:
         rows = self._q_index.get(question.id)
-        if rows and self.corpus.bank.get(question.id) is question:
+        bank_q = self.corpus.bank.get(question.id)
+        if rows and bank_q is not None and bank_q.question == question.question:
             return self._q_matrix[rows]
         texts = question.question.all()
         return self.encoder.encode(texts, "query") if texts else np.zeros((0, self._q_matrix.shape[1]), np.float32)

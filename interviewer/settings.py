@@ -54,8 +54,18 @@ class Settings(BaseSettings):
         description="Minimum cosine similarity for a free-text question to count as a bank question "
         "(model-dependent; 0.85 suits the default e5 model).",
     )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the session database; empty for SQLite at DATA_DIR/interviewer.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
+    )
+    max_answer_chars: int = Field(default=8000, ge=100, description="Longest answer the API accepts (characters).")
     host: str = Field(default="127.0.0.1", description="Address `interviewer serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `interviewer serve` listens on.")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'interviewer.db'}"
 
     @property
     def sources_dir(self) -> Path:

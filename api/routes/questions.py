@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from ..deps import CorpusDep
-from ..schemas import ErrorBody, QuestionSummary, TopicOut
+from ..schemas import ErrorBody, QuestionDetail, QuestionSummary, TopicOut
 
 router = APIRouter(prefix="/v1", tags=["questions"])
 
@@ -48,3 +48,21 @@ def questions(
         )
         for q in selected
     ]
+
+
+@router.get("/questions/{question_id}", response_model=QuestionDetail, summary="One question with its key points", responses={404: {"model": ErrorBody}})
+def question(corpus: CorpusDep, question_id: str) -> QuestionDetail:
+    q = corpus.bank.get(question_id)
+    if q is None:
+        raise HTTPException(status_code=404, detail=f"unknown question {question_id!r}; see GET /v1/questions")
+    return QuestionDetail(
+        id=q.id,
+        topic=q.topic,
+        difficulty=q.difficulty,
+        question_zh=q.question.zh,
+        question_en=q.question.en,
+        reference_zh=q.reference.zh,
+        reference_en=q.reference.en,
+        key_points=[kp.model_dump(include={"id", "statement", "weight", "probe"}) for kp in q.key_points],
+        source=q.source.model_dump() if q.source else None,
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+
+from interviewer.answerset import AnswerSetError, RowProblem, parse_answer_set_text
+from interviewer.batch import RowResult, grade_rows
+from interviewer.resolve import UnknownQuestion
+
+from ..deps import GraderDep, ResolverDep, SettingsDep
+from ..schemas import BatchOut, ErrorBody, GradeIn
+from ..text_input import clean_answer
+
+router = APIRouter(prefix="/v1/grade", tags=["grading"])
+MAX_BATCH_BYTES = 2_000_000
+MAX_BATCH_ROWS = 2000
+
+
+@router.post("", summary="Grade one answer, no session", responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: SettingsDep) -> dict:
+    text = clean_answer(body.answer, settings.max_answer_chars)
+    if not (body.question_id or (body.question and body.question.strip()) or body.reference):
+        raise HTTPException(status_code=422, detail="give question_id, question or reference")
+    try:
+        resolved = resolver.resolve(body.question_id, body.question, body.reference)
+    except UnknownQuestion as e:
+        raise HTTPException(status_code=404, detail=str(e)) from e
+    return grader.grade(resolved.question, text, resolved.match_confidence).public()
+
+
+@router.post(
+    "/batch",
+    response_model=BatchOut,
+    summary="Grade an answer set (JSONL body, one row per line; see eval/datasets/README.md)",
+    responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+    openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}},
+)
+async def batch(request: Request, grader: GraderDep, resolver: ResolverDep) -> BatchOut:
+    raw = await request.body()
+    if len(raw) > MAX_BATCH_BYTES:
+        raise HTTPException(status_code=413, detail=f"the body is {len(raw)} bytes; the limit is {MAX_BATCH_BYTES}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise HTTPException(status_code=400, detail="the body is not UTF-8 text") from e
+    fmt = "csv" if "csv" in request.headers.get("content-type", "") else "jsonl"
+    try:
+        rows = list(parse_answer_set_text(text, fmt))
+    except AnswerSetError as e:
+        raise HTTPException(status_code=400, detail=str(e)) from e
+    if not rows:
+        raise HTTPException(status_code=400, detail="the body holds no rows; send one JSON object per line")
+    if len(rows) > MAX_BATCH_ROWS:
+        raise HTTPException(status_code=413, detail=f"{len(rows)} rows; the limit is {MAX_BATCH_ROWS} per request")
+    results: list[dict] = []
+    problems: list[str] = []
+    for item in grade_rows(grader, resolver, rows):
+        if isinstance(item, RowProblem):
+            problems.append(str(item))
+        elif isinstance(item, RowResult):
+            results.append(item.public())
+    metrics = None
+    if any("human_score" in r for r in results):
+        from eval.metrics import compute_metrics
+
+        metrics = compute_metrics(results, 0.0, len(problems))
+    return BatchOut(results=results, problems=problems, metrics=metrics)

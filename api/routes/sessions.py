@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from interviewer.interview import InterviewConfig, InterviewError
+from interviewer.report import build_report
+
+from ..deps import CorpusDep, SettingsDep, StoreDep, passages_for
+from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
+from ..store import StoreError
+from ..text_input import clean_answer
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
+ERRORS = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+def _token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _fail(e: Exception) -> HTTPException:
+    if isinstance(e, StoreError):
+        return HTTPException(status_code=e.status, detail=e.message)
+    return HTTPException(status_code=400, detail=str(e))
+
+
+@router.post("", response_model=SessionCreated, status_code=201, summary="Start an interview", responses=ERRORS)
+def create_session(body: SessionCreate, store: StoreDep) -> SessionCreated:
+    try:
+        config = InterviewConfig(**body.model_dump())
+        sid, token, interview = store.create(config)
+    except InterviewError as e:
+        raise _fail(e) from e
+    return SessionCreated(session_id=sid, token=token, language=config.language, next=MoveOut(**interview.state.current.model_dump()))
+
+
+@router.post("/{session_id}/answers", response_model=AnswerOut, summary="Answer the current question", responses=ERRORS)
+def answer(
+    session_id: SessionId,
+    body: AnswerIn,
+    store: StoreDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> AnswerOut:
+    text = clean_answer(body.text, settings.max_answer_chars)
+    try:
+        turn, interview = store.answer(session_id, _token(authorization), text)
+    except (StoreError, InterviewError) as e:
+        raise _fail(e) from e
+    return AnswerOut(
+        turn=len(interview.state.turns) - 1,
+        grade=turn.grade,
+        skipped=turn.skipped,
+        next=MoveOut(**turn.next.model_dump()),
+        done=interview.done,
+        score_so_far=interview.overall_score(),
+    )
+
+
+@router.get("/{session_id}", response_model=SessionOut, summary="Transcript and state", responses=ERRORS)
+def get_session(session_id: SessionId, store: StoreDep, authorization: Annotated[str | None, Header()] = None) -> SessionOut:
+    try:
+        loaded = store.load(session_id, _token(authorization))
+    except StoreError as e:
+        raise _fail(e) from e
+    interview = loaded.interview
+    current = interview.state.current
+    return SessionOut(
+        session_id=session_id,
+        language=interview.lang,
+        finished=interview.done,
+        config=interview.state.config.model_dump(),
+        next=MoveOut(**current.model_dump()) if current else None,
+        score_so_far=interview.overall_score(),
+        transcript=[
+            TurnOut(
+                turn=i, kind=t.kind, question_id=t.question_id, prompt=t.prompt, answer=t.answer, grade=t.grade,
+                created_at=r.created_at.isoformat() if r is not None else "",
+            )
+            for i, (t, r) in enumerate(zip(interview.state.turns, _pad(store.turns(session_id), len(interview.state.turns))))
+        ],
+    )
+
+
+def _pad(rows: list, n: int) -> list:
+    return rows + [None] * (n - len(rows))
+
+
+@router.get(
+    "/{session_id}/report",
+    summary="The report (JSON, Markdown or a self-contained HTML page)",
+    responses={**ERRORS, 200: {"content": {"application/json": {}, "text/markdown": {}, "text/html": {}}}},
+)
+def report(
+    session_id: SessionId,
+    store: StoreDep,
+    corpus: CorpusDep,
+    format: Annotated[Literal["json", "md", "html"], Query()] = "json",
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    try:
+        loaded = store.load(session_id, _token(authorization))
+    except StoreError as e:
+        raise _fail(e) from e
+    rep = build_report(loaded.interview, passages_for(corpus))
+    if format == "md":
+        return PlainTextResponse(rep.to_markdown(), media_type="text/markdown; charset=utf-8")
+    if format == "html":
+        return HTMLResponse(rep.to_html())
+    return JSONResponse(rep.model_dump())
