@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
 from interviewer import Corpus, Settings, __version__, get_settings
-from interviewer.grader import Grader
+from interviewer.graders import make_grader
 from interviewer.resolve import QuestionResolver
 
 from .db import make_engine, migrate
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
         if app.state.corpus is None:
             app.state.corpus = Corpus.load(settings)
         c = app.state.corpus
-        app.state.grader = Grader(c, data_dir=settings.data_dir)
+        app.state.grader = make_grader(c, settings)
         app.state.resolver = QuestionResolver(c, settings.question_match_threshold)
         migrate(settings.db_url)
         app.state.engine = make_engine(settings.db_url)

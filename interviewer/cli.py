@@ -147,14 +147,16 @@ def _read_answer(answer: str) -> str:
     return text
 
 
-def _grader(settings: Settings, grader: str = "embedding"):  # noqa: ANN202
-    from .grader import Grader
+def _grader(settings: Settings, grader: str | None = None):  # noqa: ANN202
+    from .graders import GraderConfigError, make_grader
     from .resolve import QuestionResolver
 
-    if grader != "embedding":
-        fail(f"unknown grader {grader!r}; available: embedding")
     corpus = _load_corpus(settings)
-    return Grader(corpus, data_dir=settings.data_dir), QuestionResolver(corpus, settings.question_match_threshold)
+    try:
+        g = make_grader(corpus, settings, grader)
+    except GraderConfigError as e:
+        fail(str(e))
+    return g, QuestionResolver(corpus, settings.question_match_threshold)
 
 
 @app.command("grade")
@@ -162,6 +164,7 @@ def grade(
     question: str = typer.Option(..., "--question", "-q", help="A bank question id, or the question's text."),
     answer: str = typer.Option(..., "--answer", "-a", help="The answer, or - to read it from standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print the grade as JSON."),
+    grader_name: str | None = typer.Option(None, "--grader", help="embedding, llm or hybrid (default from INTERVIEWER_GRADER)."),
     backend: str | None = BackendOpt,
 ) -> None:
     """Grade one answer: the score, which key points it covers (with the sentence that covers each), flags."""
@@ -171,7 +174,7 @@ def grade(
     if not question.strip():
         fail("the question is empty; pass a bank question id or the question's text")
     settings = _settings(backend)
-    grader, resolver = _grader(settings)
+    grader, resolver = _grader(settings, grader_name)
     try:
         resolved = (
             resolver.resolve(question_id=question.strip())
@@ -193,7 +196,7 @@ def grade(
 def evaluate(
     file: Path = typer.Argument(..., help="An answer set (.jsonl or .csv); see eval/datasets/README.md."),
     out: Path = typer.Option(..., "--out", help="Folder for results.jsonl, metrics.json and report.html."),
-    grader_name: str = typer.Option("embedding", "--grader", help="Which grader: embedding."),
+    grader_name: str | None = typer.Option(None, "--grader", help="embedding, llm or hybrid (default from INTERVIEWER_GRADER)."),
     batch_size: int = typer.Option(32, min=1, max=1024, help="Answers encoded together."),
     backend: str | None = BackendOpt,
 ) -> None:
@@ -232,7 +235,7 @@ def calibrate(
     from .embeddings import model_slug
 
     settings = _settings(backend)
-    grader, resolver = _grader(settings)
+    grader, resolver = _grader(settings, "embedding")
     results: list[RowResult] = []
     sources: list[str] = []
     for f in files:

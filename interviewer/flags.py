@@ -34,6 +34,27 @@ PENALTY_RULES: dict[str, str] = {
     "other_question": "an answer that fits another bank question better is capped at 10",
 }
 
+# The same rules as numbers: ("mul", factor) multiplies the score, ("cap", limit) caps it.
+PENALTIES: dict[str, tuple[str, float]] = {
+    "instruction_like": ("mul", 0.5),
+    "question_echo": ("cap", 0.0),
+    "dont_know": ("cap", 0.0),
+    "too_short": ("cap", 10.0),
+    "keyword_list": ("cap", 10.0),
+    "padding": ("mul", 0.4),
+    "off_topic": ("cap", 5.0),
+    "other_question": ("cap", 10.0),
+}
+
+
+def penalize(score: float, flags: list[str] | set[str] | dict[str, str]) -> float:
+    """``score`` (0-100) lowered by every flag's rule in :data:`PENALTIES`."""
+    for name in flags:
+        kind, value = PENALTIES[name]
+        score = score * value if kind == "mul" else min(score, value)
+    return round(max(0.0, min(100.0, score)), 1)
+
+
 _INSTRUCTION = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding|your) (?:instructions?|prompts?|rules?|directions?)"
     r"|disregard (?:all |the |your )?(?:previous |prior |above )?(?:instructions?|rules?|rubric)"

@@ -35,6 +35,9 @@ class Grade(BaseModel):
     flag_details: dict[str, str] = Field(default_factory=dict)
     grader: str = "embedding"
     model_id: str = ""
+    # Set when an LLM grader could not decide (down, slow, garbage) and embeddings decided instead.
+    fallback: str | None = None
+    llm_calls: int = 0
     match_confidence: float | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
@@ -69,5 +72,7 @@ class Grade(BaseModel):
             "flag_details": self.flag_details,
             "grader": self.grader,
             "model_id": self.model_id,
+            "fallback": self.fallback,
+            "llm_calls": self.llm_calls,
             "timings_ms": self.timings_ms,
         }

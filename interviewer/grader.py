@@ -225,26 +225,20 @@ class Grader:
             )
         weights = np.array([kp.weight for kp in q.key_points], dtype=np.float64)
         coverage = float((weights * prob).sum() / weights.sum()) if weights.sum() > 0 else 0.0
-        score = 100.0 * coverage
         found: dict[str, str] = {}
 
         # Flags, each with its documented effect (flags.PENALTY_RULES).
         if p.instructions:
             found["instruction_like"] = p.instructions[0].text[:120]
-            score *= 0.5
         if n_units and echo.any() and content_len < 4:
             found["question_echo"] = "the answer repeats the question"
-            score = 0.0
         remaining = text_length(" ".join(u.text for u in kept if u.kind == "sentence" and not F.dont_know_spans(u.text)))
         if F.dont_know(p.answer, remaining):
             found["dont_know"] = "the answer says the candidate does not know"
-            score = 0.0
         if F.is_too_short(content or p.answer, _median_point_length(q, p.lang)):
             found["too_short"] = f"{text_length(content)} words/characters of content"
-            score = min(score, 10.0)
         if F.is_keyword_list(content or p.answer) and _expects_claims(q, p.lang):
             found["keyword_list"] = "terms listed without saying anything about them"
-            score = min(score, 10.0)
         sentences = [i for i, u in enumerate(p.units) if u.kind == "sentence"]
         if len(sentences) >= 3 and S.shape[1]:
             best = (S[sentences].max(axis=1) - self.mu) / self.sd
@@ -252,19 +246,16 @@ class Grader:
             filler = float(lengths[best < th.filler_z].sum() / lengths.sum())
             if filler >= th.padding_share:
                 found["padding"] = f"{filler:.0%} of the answer is about none of the key points"
-                score *= 0.4
         best_z = max(feats["sim_z"], default=-5.0)
         if content_len and best_z < th.off_topic_z and coverage < th.off_topic_coverage:
             found["off_topic"] = f"nothing in the answer is close to a key point (best z {best_z:.1f})"
-            score = min(score, 5.0)
         other = self._other_question(q, U[~echo] if n_units else U)
         if other is not None and coverage < 0.5:
             found["other_question"] = f"the answer fits {other} better"
-            score = min(score, 10.0)
 
         return Grade(
             question_id=q.id,
-            score=round(max(0.0, min(100.0, score)), 1),
+            score=F.penalize(100.0 * coverage, found),
             coverage=round(coverage, 4),
             key_points=points,
             flags=[f for f in F.FLAG_NAMES if f in found],

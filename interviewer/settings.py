@@ -7,7 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -60,6 +62,23 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
     )
     max_answer_chars: int = Field(default=8000, ge=100, description="Longest answer the API accepts (characters).")
+    grader: Literal["embedding", "llm", "hybrid"] = Field(
+        default="embedding", description="Who grades: embeddings only, the LLM per key point, or both (see README)."
+    )
+    llm_base_url: str = Field(default="", description="OpenAI-compatible API root, e.g. http://127.0.0.1:8080/v1.")
+    llm_model: str = Field(default="local", description="Model name sent to the LLM server.")
+    llm_api_key: SecretStr = Field(default=SecretStr(""), description="Bearer key for the LLM server, if it needs one.")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per LLM request before it counts as failed.")
+    llm_retries: int = Field(default=2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with exponential backoff.")
+    llm_concurrency: int = Field(default=4, ge=1, le=64, description="LLM requests in flight at once per process.")
+    llm_structured: Literal["json_schema", "json_object", "text"] = Field(
+        default="json_schema",
+        description="How to ask for JSON: json_schema (OpenAI, vLLM, llama.cpp server), json_object with a "
+        "schema field (llama-cpp-python), or text with tolerant extraction.",
+    )
+    llm_strategy: Literal["per_point", "single"] = Field(
+        default="per_point", description="One yes/no call per key point (robust), or one call for all (strong models)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `interviewer serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `interviewer serve` listens on.")
 

@@ -1,0 +1,184 @@
+"""An OpenAI-compatible chat-completions client over httpx, built to fail safely.
+
+Servers differ in how they accept structured output, so the request shape is a setting:
+``json_schema`` (OpenAI, vLLM, llama.cpp server), ``json_object`` with a ``schema`` field
+(llama-cpp-python answers HTTP 500 to ``json_schema``), or ``text`` with tolerant extraction
+(small models wrap JSON in ```json fences). Temperature 0. Retries with exponential backoff on
+429/5xx/timeouts; a circuit breaker stops calling a server that keeps failing; answers are cached
+by (model, request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+Structured = Literal["json_schema", "json_object", "text"]
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class LLMError(RuntimeError):
+    """The LLM could not give a usable answer; ``reason`` is short and safe to show."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LLMUnavailable(LLMError):
+    """The circuit is open: the server failed repeatedly and is not called for a while."""
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON value in ``text``: bare, inside ```json fences, or embedded in prose."""
+    text = text.strip()
+    candidates = [text] + _FENCE.findall(text)
+    for c in candidates:
+        try:
+            return json.loads(c)
+        except (json.JSONDecodeError, ValueError):
+            pass
+    decoder = json.JSONDecoder()
+    for i, ch in enumerate(text):
+        if ch in "{[":
+            try:
+                value, _ = decoder.raw_decode(text[i:])
+                return value
+            except json.JSONDecodeError:
+                continue
+    raise LLMError("the reply holds no JSON")
+
+
+@dataclass
+class CircuitBreaker:
+    threshold: int = 5
+    cooldown: float = 30.0
+    failures: int = 0
+    opened_at: float | None = None
+
+    def check(self) -> None:
+        if self.opened_at is not None:
+            if time.monotonic() - self.opened_at < self.cooldown:
+                raise LLMUnavailable(f"LLM server failing; not retried for {self.cooldown:.0f} s")
+            self.opened_at = None  # half-open: let one call through
+
+    def success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+
+    def failure(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+
+
+@dataclass
+class LLMClient:
+    base_url: str
+    model: str
+    api_key: str = ""
+    timeout: float = 30.0
+    max_retries: int = 2
+    concurrency: int = 4
+    structured: Structured = "json_schema"
+    transport: httpx.AsyncBaseTransport | None = None
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    cache_size: int = 2048
+    backoff: float = 0.5
+
+    def __post_init__(self) -> None:
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        # One semaphore per event loop: sync callers run each grade in a fresh loop.
+        self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self.calls = 0
+
+    def _headers(self) -> dict[str, str]:
+        h = {"content-type": "application/json"}
+        if self.api_key:
+            h["authorization"] = f"Bearer {self.api_key}"
+        return h
+
+    def _body(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, max_tokens: int) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": max_tokens}
+        if schema is not None:
+            if self.structured == "json_schema":
+                body["response_format"] = {"type": "json_schema", "json_schema": {"name": "verdict", "strict": True, "schema": schema}}
+            elif self.structured == "json_object":
+                body["response_format"] = {"type": "json_object", "schema": schema}
+        return body
+
+    async def complete_json(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], max_tokens: int = 200
+    ) -> dict[str, Any]:
+        """A JSON object answer that has every required key of ``schema``; raises :class:`LLMError`."""
+        body = self._body(messages, schema, max_tokens)
+        key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        content = await self._post(body)
+        value = extract_json(content)
+        if not isinstance(value, dict):
+            raise LLMError("the reply is not a JSON object")
+        missing = [k for k in schema.get("required", []) if k not in value]
+        if missing:
+            raise LLMError(f"the reply lacks {', '.join(missing)}")
+        self._cache[key] = value
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return value
+
+    async def complete_text(self, messages: list[dict[str, str]], max_tokens: int = 300) -> str:
+        return await self._post(self._body(messages, None, max_tokens))
+
+    async def _post(self, body: dict[str, Any]) -> str:
+        self.breaker.check()
+        loop = asyncio.get_running_loop()
+        sem = self._sems.get(loop)
+        if sem is None:
+            sem = self._sems[loop] = asyncio.Semaphore(self.concurrency)
+        last = "no attempt"
+        async with sem:
+            async with httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout, transport=self.transport) as http:
+                for attempt in range(self.max_retries + 1):
+                    if attempt:
+                        await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                    self.calls += 1
+                    try:
+                        r = await http.post("/chat/completions", json=body, headers=self._headers())
+                    except httpx.TimeoutException:
+                        last = f"timed out after {self.timeout:g} s"
+                        continue
+                    except httpx.HTTPError as e:
+                        last = f"cannot reach the LLM server ({type(e).__name__})"
+                        continue
+                    if r.status_code in RETRY_STATUS:
+                        last = f"HTTP {r.status_code}"
+                        continue
+                    if r.status_code >= 400:
+                        self.breaker.failure()
+                        raise LLMError(f"HTTP {r.status_code}")
+                    try:
+                        content = r.json()["choices"][0]["message"]["content"]
+                    except (ValueError, KeyError, IndexError, TypeError):
+                        self.breaker.failure()
+                        raise LLMError("the server's reply is not a chat completion") from None
+                    if not isinstance(content, str):
+                        self.breaker.failure()
+                        raise LLMError("the completion has no text")
+                    self.breaker.success()
+                    return content
+        self.breaker.failure()
+        raise LLMError(last)

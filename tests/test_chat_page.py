@@ -1,0 +1,362 @@
+"""End-to-end tests of the chat page (api/static) in a real headless Chromium.
+
+The app runs under uvicorn in a thread on a free port; the browser is Debian's /usr/bin/chromium driven by
+Playwright (no downloaded browser). The interviews use the one-question topic "conv-layer-features" so the
+question, and therefore which key points an answer covers, is known in advance.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium for the browser tests")
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+expect = sync_api.expect
+
+TOPIC = "conv-layer-features"  # one question: convfeat-hierarchy
+TIMEOUT_MS = 15_000
+PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **bold** BN训练时用当前batch的均值和方差。'
+EMPTY_DETAIL = "the answer is empty; write something before sending"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(corpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the shipped corpus, served by uvicorn in a thread; a fresh database for this module."""
+    import uvicorn
+
+    from api.main import create_app
+    from interviewer import Settings
+
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("chat-page-data")), corpus=corpus)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="chat-page-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("chromium-home")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("TMPDIR", "tmp")):
+            (home / sub).mkdir()
+            mp.setenv(var, str(home / sub))
+        with sync_api.sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path=str(CHROMIUM),
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            try:
+                yield b
+            finally:
+                b.close()
+
+
+class Tab:
+    """A page in a fresh context, with every script error and console error collected."""
+
+    def __init__(self, browser, locale: str, viewport: dict[str, int]) -> None:
+        self.context = browser.new_context(locale=locale, viewport=viewport)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.errors: list[str] = []
+        self.page = self.watch(self.context.new_page())
+
+    def watch(self, page):
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        return page
+
+    def by(self, testid: str):
+        return self.page.get_by_test_id(testid)
+
+
+@pytest.fixture
+def open_tab(browser) -> Iterator:
+    tabs: list[Tab] = []
+
+    def make(locale: str, viewport: dict[str, int] | None = None) -> Tab:
+        tab = Tab(browser, locale, viewport or {"width": 1100, "height": 900})
+        tabs.append(tab)
+        return tab
+
+    yield make
+    for tab in tabs:
+        tab.context.close()
+
+
+def _start(tab: Tab, base_url: str, *, topic: str, n: int, followups: int, lang: str) -> None:
+    page = tab.page
+    page.goto(base_url + "/")
+    expect(tab.by("start-screen")).to_be_visible()
+    expect(tab.by("language")).to_have_value(lang)  # the default comes from navigator.language
+    expect(tab.by(f"topic-{topic}")).to_be_visible()
+    tab.by(f"topic-{topic}").check()
+    tab.by("n-questions").select_option(str(n))
+    tab.by("max-followups").select_option(str(followups))
+    tab.by("start-button").click()
+    expect(tab.by("chat-screen")).to_be_visible()
+    expect(tab.by("msg-interviewer").first).to_be_visible()
+
+
+def _no_horizontal_scroll(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _check_first_card(tab: Tab, answer: str, n_points: int) -> None:
+    """The grade card of the first answer: score, ✔/✘ per key point, probability, highlighted evidence."""
+    card = tab.by("grade-card").first
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("grade-score")).to_have_text(re.compile(r"^\d{1,3}/100$"))
+    points = card.get_by_test_id("key-point")
+    expect(points).to_have_count(n_points)
+    covered = card.locator('[data-testid="key-point"][data-covered="true"]')
+    missed = card.locator('[data-testid="key-point"][data-covered="false"]')
+    assert covered.count() >= 2 and missed.count() >= 2  # shallow + deep said; middle, why, application not
+    for i in range(covered.count()):
+        expect(covered.nth(i).get_by_test_id("kp-mark")).to_have_text("✔")
+        expect(covered.nth(i).get_by_test_id("kp-evidence")).to_be_visible()
+    for i in range(missed.count()):
+        expect(missed.nth(i).get_by_test_id("kp-mark")).to_have_text("✘")
+        expect(missed.nth(i).get_by_test_id("kp-evidence")).to_have_count(0)
+    expect(points.first.get_by_test_id("kp-probability")).to_have_text(re.compile(r"\d+%"))
+    # The answer is shown whole, and the evidence spans are <mark>s cut at the server's offsets.
+    expect(card.get_by_test_id("card-answer")).to_have_text(answer)
+    marks = card.get_by_test_id("evidence")
+    assert marks.count() >= 2
+    marked = [t.strip() for t in marks.all_text_contents()]
+    quoted = [t.strip() for t in covered.get_by_test_id("kp-evidence").locator("q").all_text_contents()]
+    assert set(marked) == set(quoted), (marked, quoted)
+    assert all(m and m in answer for m in marked)
+
+
+def _finish_with_followup(tab: Tab, answer: str, followup_label: str, expected_prompt: str) -> None:
+    follow = tab.page.locator('[data-testid="msg-interviewer"][data-kind="followup"]')
+    expect(follow).to_have_count(1)
+    expect(follow.get_by_test_id("followup-label")).to_have_text(followup_label)
+    expect(follow).to_contain_text(expected_prompt)
+    tab.by("answer-input").fill(answer)
+    tab.by("send-button").click()
+    expect(tab.by("grade-card")).to_have_count(2)
+    second = tab.by("grade-card").nth(1)
+    expect(second.locator('[data-testid="key-point"][data-covered="true"]')).to_have_count(1)  # the "why" point
+    expect(second.get_by_test_id("evidence")).to_have_count(1)
+
+
+def _check_report(tab: Tab, topic_title: str, question: str, strings: dict[str, str]) -> None:
+    report = tab.by("report")
+    expect(report).to_be_visible()
+    expect(report).not_to_have_attribute("aria-busy", "true")
+    expect(tab.by("composer")).to_be_hidden()
+    expect(tab.by("overall-score")).to_have_text(re.compile(r"^\d{1,3}/100$"))
+    bars = tab.by("topic-chart").get_by_test_id("topic-bar")
+    expect(bars).to_have_count(1)
+    expect(bars.first).to_contain_text(topic_title)
+    width = bars.first.locator(".bar-fill").evaluate("e => e.getBoundingClientRect().width")
+    assert width > 0
+    q = tab.by("report-question")
+    expect(q).to_have_count(1)
+    expect(q.first).to_contain_text(question)
+    expect(q.first.get_by_test_id("report-covered")).to_contain_text(strings["hinted"])  # "why" came after the hint
+    expect(q.first.get_by_test_id("report-missed").locator("li")).to_have_count(2)  # middle, application
+    for link in ("html-report-link", "md-download"):
+        expect(tab.by(link)).to_have_attribute("data-ready", "true")
+        expect(tab.by(link)).to_have_attribute("href", re.compile(r"^blob:"))
+    # The HTML report is fetched with the token and opened from a Blob URL.
+    with tab.context.expect_page() as info:
+        tab.by("html-report-link").click()
+    html_page = tab.watch(info.value)
+    html_page.wait_for_load_state()
+    expect(html_page.locator("body")).to_contain_text(strings["html_title"])
+    expect(html_page.locator("body")).to_contain_text(question)
+    html_page.close()
+
+
+def _screenshot(tab: Tab, folder: Path, name: str) -> None:
+    """The report section, and the whole page from the top, as PNGs in the test's tmp dir."""
+    tab.page.wait_for_timeout(400)  # let the smooth scroll settle
+    report, page = folder / f"{name}-report.png", folder / f"{name}-page.png"
+    tab.by("report").screenshot(path=str(report))
+    tab.page.evaluate("window.scrollTo(0, 0)")
+    tab.page.screenshot(path=str(page), full_page=True)
+    for path in (report, page):
+        assert path.exists() and path.stat().st_size > 20_000
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_full_interview_in_chinese(base_url: str, open_tab, corpus, tmp_path: Path) -> None:
+    q = corpus.bank.get("convfeat-hierarchy")
+    tab = open_tab("zh-CN")
+    page = tab.page
+    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
+    expect(tab.by("start-button")).to_be_hidden()
+    first = tab.by("msg-interviewer").first
+    expect(first).to_have_attribute("data-kind", "question")
+    expect(first.get_by_test_id("question-label")).to_have_text("题 1/1")
+    expect(first).to_contain_text(q.question.get("zh"))
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+
+    a1 = "浅层卷积提取边缘、颜色和纹理等低级特征。深层提取高级语义特征。"
+    tab.by("answer-input").fill(a1)
+    tab.by("answer-input").press("Enter")
+    _check_first_card(tab, a1, len(q.key_points))
+    expect(tab.by("score-so-far")).to_contain_text("当前得分")
+
+    # A reload continues the interview from sessionStorage: same transcript, the follow-up still pending.
+    page.reload()
+    expect(tab.by("chat-screen")).to_be_visible()
+    expect(tab.by("grade-card")).to_have_count(1)
+    _check_first_card(tab, a1, len(q.key_points))
+    expect(tab.by("answer-input")).to_be_editable()
+
+    why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
+    _finish_with_followup(tab, "因为感受野逐层增大，每一层都在前一层特征的基础上组合。", "追问", why.probe.get("zh"))
+    expect(tab.by("grade-card").nth(1)).to_contain_text("追问评分")
+    expect(tab.by("done-divider")).to_contain_text("面试结束")
+    _check_report(
+        tab,
+        corpus.bank.topics[TOPIC].title.get("zh"),
+        q.question.get("zh"),
+        {"hinted": "经提示后答出", "html_title": "模拟面试报告"},
+    )
+    expect(tab.by("report")).to_contain_text("各主题得分")
+    _screenshot(tab, tmp_path, "zh")
+    assert tab.errors == []
+
+
+def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, tmp_path: Path) -> None:
+    q = corpus.bank.get("convfeat-hierarchy")
+    tab = open_tab("en-US", {"width": 360, "height": 740})
+    page = tab.page
+    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="en")
+    expect(tab.by("msg-interviewer").first.get_by_test_id("question-label")).to_have_text("Question 1/1")
+    expect(tab.by("msg-interviewer").first).to_contain_text(q.question.get("en"))
+    expect(tab.by("send-button")).to_have_text("Send")
+    _no_horizontal_scroll(page, 360)
+
+    # The emoji is two UTF-16 units but one code point: the highlight must still land on the right text.
+    a1 = "🙂 Shallow layers extract low-level features like edges, colours and textures. Deep layers extract high-level semantic features."
+    tab.by("answer-input").fill(a1)
+    tab.by("send-button").click()
+    _check_first_card(tab, a1, len(q.key_points))
+    _no_horizontal_scroll(page, 360)
+
+    why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
+    _finish_with_followup(
+        tab, "Because the receptive field grows with depth and each layer composes the features of the previous one.", "Follow-up", why.probe.get("en")
+    )
+    _check_report(
+        tab,
+        corpus.bank.topics[TOPIC].title.get("en"),
+        q.question.get("en"),
+        {"hinted": "(after a hint)", "html_title": "Mock interview report"},
+    )
+    expect(tab.by("report")).to_contain_text("Score by topic")
+    _no_horizontal_scroll(page, 360)
+    _screenshot(tab, tmp_path, "en-phone")
+    assert tab.errors == []
+
+
+def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
+    tab = open_tab("zh-CN")
+    page = tab.page
+    _start(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
+    box, send = tab.by("answer-input"), tab.by("send-button")
+
+    # An empty answer goes to the API, whose message is shown inline; nothing is added to the chat.
+    send.click()
+    expect(tab.by("answer-error")).to_be_visible()
+    expect(tab.by("answer-error")).to_contain_text(EMPTY_DETAIL)
+    expect(tab.by("msg-candidate")).to_have_count(0)
+    expect(send).to_be_enabled()
+    box.fill("   ")
+    box.press("Enter")
+    expect(tab.by("answer-error")).to_contain_text(EMPTY_DETAIL)
+    expect(tab.by("msg-candidate")).to_have_count(0)
+
+    # Shift+Enter inserts a newline and sends nothing.
+    box.fill("")
+    box.type("第一行")
+    box.press("Shift+Enter")
+    box.type("第二行")
+    expect(box).to_have_value("第一行\n第二行")
+    expect(tab.by("msg-candidate")).to_have_count(0)
+
+    # HTML and Markdown in an answer stay literal text. Hold the request to see the waiting state.
+    held: list = []
+    page.route("**/answers", lambda route: held.append(route))
+    box.fill(PAYLOAD)
+    box.press("Enter")
+    expect(send).to_be_disabled()
+    expect(tab.by("skip-button")).to_be_disabled()
+    expect(tab.by("grading")).to_be_visible()
+    expect(tab.by("answer-error")).to_be_hidden()
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the answer request was not sent"
+    held[0].continue_()
+    page.unroute("**/answers")
+    card = tab.by("grade-card").first
+    expect(card).to_be_visible()
+    expect(send).to_be_enabled()
+    expect(card.get_by_test_id("card-answer")).to_have_text(PAYLOAD)
+    log = tab.by("chat-log")
+    assert log.locator("script, img, strong, b").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("document.querySelectorAll('script').length") == 1  # only app.js
+
+    # The next question comes after a divider; then skip it.
+    expect(tab.by("next-divider")).to_have_count(1)
+    expect(tab.by("next-divider")).to_have_text("下一题")
+    second = tab.by("msg-interviewer").nth(1)
+    expect(second).to_have_attribute("data-kind", "question")
+    expect(second.get_by_test_id("question-label")).to_have_text("题 2/2")
+    tab.by("skip-button").click()
+    expect(tab.by("grade-card")).to_have_count(2)
+    expect(tab.by("grade-card").nth(1)).to_have_attribute("data-skipped", "true")
+    expect(tab.by("report")).to_be_visible()
+    expect(tab.by("report-question")).to_have_count(2)
+    expect(tab.by("report-question").nth(1)).to_contain_text("已跳过")
+    expect(tab.by("report").get_by_test_id("topic-bar")).to_have_count(1)
+    # The report shows the transcript's payload nowhere as markup either.
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+    # "New interview" forgets the session and returns to the start screen.
+    tab.by("restart").click()
+    expect(tab.by("start-screen")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('interviewer.session')") is None
+    # Chromium logs the two deliberate 400s (empty answers); nothing else may go wrong.
+    assert [e for e in tab.errors if "status of 400" not in e] == []
