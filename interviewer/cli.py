@@ -258,6 +258,27 @@ def calibrate(
     typer.echo(f"fitted on {len(results)} answers ({cal.fitted_on}); wrote {target}")
 
 
+def _stream_followup(console, client, interview, corpus) -> None:  # noqa: ANN001
+    """Print an LLM-phrased follow-up as it arrives (the bank's probe when the LLM fails), with its sources."""
+    import asyncio
+
+    from .llm.coach import Source, stream_followup
+
+    move = interview.state.current
+    question = interview.question(move.question_id)
+    point = question.key_point(move.point_id)
+    hits = corpus.search(point.statement.get(interview.lang), 2)
+    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
+
+    async def go() -> None:
+        async for kind, value in stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text):
+            if kind == "delta":
+                console.print(value, end="", highlight=False)
+        console.print(f"  [dim]({', '.join(s.citation for s in sources)})[/dim]")
+
+    asyncio.run(go())
+
+
 @app.command("practice")
 def practice(
     topics: list[str] = typer.Option([], "--topics", help="Topic ids (repeat the option); default all. See GET /v1/topics."),
@@ -296,7 +317,12 @@ def practice(
     while not interview.done:
         move = interview.state.current
         label = ("追问" if lang == "zh" else "Follow-up") if move.kind == "followup" else f"{move.index}/{move.total}"
-        console.print(f"\n[bold cyan]{label}[/bold cyan] {move.text}")
+        client = getattr(getattr(grader, "judge", None), "client", None)
+        if move.kind == "followup" and client is not None:
+            console.print(f"\n[bold cyan]{label}[/bold cyan] ", end="")
+            _stream_followup(console, client, interview, grader.corpus)
+        else:
+            console.print(f"\n[bold cyan]{label}[/bold cyan] {move.text}")
         lines: list[str] = []
         try:
             while True:

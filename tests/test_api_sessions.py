@@ -179,3 +179,26 @@ def test_migrations_create_and_then_leave_an_existing_database_alone(tmp_path: P
     assert {"interview_session", "turn", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM interview_session")).scalar() == 1
+
+
+def _sse(text: str) -> list[tuple[str, dict]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+def test_followup_stream_without_an_llm_sends_the_probe(client: TestClient) -> None:
+    sid, h = _start(client, max_followups=2)
+    h.pop("x-first")
+    r = client.post(f"/v1/sessions/{sid}/answers", json={"text": "BN就是一种归一化。"}, headers=h)
+    nxt = r.json()["next"]
+    assert nxt["kind"] == "followup"
+    s = client.get(f"/v1/sessions/{sid}/followup", headers=h)
+    assert s.status_code == 200 and s.headers["content-type"].startswith("text/event-stream")
+    events = _sse(s.text)
+    assert events[-1][0] == "done" and events[-1][1]["origin"] == "bank"
+    assert events[-1][1]["text"] == nxt["text"] and events[-1][1]["sources"][0].startswith("dl_interview_zh.md:")
+    client.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers=h)
+    assert client.get(f"/v1/sessions/{sid}/followup", headers=h).status_code == 409

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from interviewer.interview import InterviewConfig, InterviewError
+from interviewer.llm.coach import Source, stream_followup
 from interviewer.report import build_report
 
 from ..deps import CorpusDep, SettingsDep, StoreDep, passages_for
@@ -115,3 +119,46 @@ def report(
     if format == "html":
         return HTMLResponse(rep.to_html())
     return JSONResponse(rep.model_dump())
+
+
+@router.get(
+    "/{session_id}/followup",
+    summary="The current follow-up, phrased by the LLM and streamed as server-sent events",
+    description="Events: `delta` ({text}) pieces, then `done` ({text, origin: llm | bank[: reason], sources}). "
+    "Without an LLM (or when it fails) the bank's probe is sent as one delta.",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def followup(
+    session_id: SessionId,
+    request: Request,
+    store: StoreDep,
+    corpus: CorpusDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    try:
+        loaded = await run_in_threadpool(store.load, session_id, _token(authorization))
+    except StoreError as e:
+        raise _fail(e) from e
+    interview = loaded.interview
+    move = interview.state.current
+    if move is None or move.kind != "followup" or not interview.state.turns:
+        raise HTTPException(status_code=409, detail="the current move is not a follow-up")
+    question = interview.question(move.question_id or "")
+    point = question.key_point(move.point_id or "")
+    hits = await run_in_threadpool(corpus.search, point.statement.get(interview.lang), 2)
+    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
+    grader = request.app.state.grader
+    client = getattr(getattr(grader, "judge", None), "client", None)
+
+    async def events() -> AsyncIterator[str]:
+        text, origin = [], "bank"
+        async for kind, value in stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text):
+            if kind == "delta":
+                text.append(value)
+                yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
+            else:
+                origin = value
+        done = {"text": "".join(text), "origin": origin, "sources": [s.citation for s in sources]}
+        yield f"event: done\ndata: {json.dumps(done, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -17,6 +17,7 @@ import re
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -142,6 +143,37 @@ class LLMClient:
 
     async def complete_text(self, messages: list[dict[str, str]], max_tokens: int = 300) -> str:
         return await self._post(self._body(messages, None, max_tokens))
+
+    async def stream_text(self, messages: list[dict[str, str]], max_tokens: int = 200) -> AsyncIterator[str]:
+        """The completion's text as it is generated (server-sent events), without retries once it has begun."""
+        self.breaker.check()
+        body = {**self._body(messages, None, max_tokens), "stream": True}
+        try:
+            async with httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout, transport=self.transport) as http:
+                self.calls += 1
+                async with http.stream("POST", "/chat/completions", json=body, headers=self._headers()) as r:
+                    if r.status_code >= 400:
+                        self.breaker.failure()
+                        raise LLMError(f"HTTP {r.status_code}")
+                    async for line in r.aiter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        data = line[5:].strip()
+                        if data == "[DONE]":
+                            break
+                        try:
+                            delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                        except (ValueError, KeyError, IndexError, TypeError):
+                            continue
+                        if delta:
+                            yield delta
+        except httpx.TimeoutException as e:
+            self.breaker.failure()
+            raise LLMError(f"timed out after {self.timeout:g} s") from e
+        except httpx.HTTPError as e:
+            self.breaker.failure()
+            raise LLMError(f"cannot reach the LLM server ({type(e).__name__})") from e
+        self.breaker.success()
 
     async def _post(self, body: dict[str, Any]) -> str:
         self.breaker.check()
