@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium for the browser tests")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium for the browser tests"
+)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 expect = sync_api.expect
 
@@ -267,16 +269,18 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
     _no_horizontal_scroll(page, 360)
 
     # The emoji is two UTF-16 units but one code point: the highlight must still land on the right text.
-    a1 = "🙂 Shallow layers extract low-level features like edges, colours and textures. Deep layers extract high-level semantic features."
+    a1 = (
+        "🙂 Shallow layers extract low-level features like edges, colours and textures. "
+        "Deep layers extract high-level semantic features."
+    )
     tab.by("answer-input").fill(a1)
     tab.by("send-button").click()
     _check_first_card(tab, a1, len(q.key_points))
     _no_horizontal_scroll(page, 360)
 
     why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
-    _finish_with_followup(
-        tab, "Because the receptive field grows with depth and each layer composes the features of the previous one.", "Follow-up", why.probe.get("en")
-    )
+    a2 = "Because the receptive field grows with depth and each layer composes the features of the previous one."
+    _finish_with_followup(tab, a2, "Follow-up", why.probe.get("en"))
     _check_report(
         tab,
         corpus.bank.topics[TOPIC].title.get("en"),
