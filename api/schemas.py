@@ -104,6 +104,7 @@ class TurnOut(BaseModel):
     prompt: str
     answer: str
     grade: dict | None
+    skipped: bool
     created_at: str
 
 

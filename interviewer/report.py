@@ -145,15 +145,15 @@ def _topic_chart(topics: list[TopicReport]) -> str:
     """A horizontal bar chart of per-topic scores as inline SVG (no script, no external file)."""
     if not topics:
         return ""
-    row, width = 26, 560
+    row, width = 26, 640
     parts = [f'<svg role="img" aria-label="scores per topic" width="100%" viewBox="0 0 {width} {row * len(topics) + 8}">']
     for i, tp in enumerate(topics):
         y = i * row + 4
-        w = max(2.0, (width - 230) * tp.score / 100)
+        w = max(2.0, (width - 300) * tp.score / 100)
         colour = "#1a7f37" if tp.score >= 70 else "#bf8700" if tp.score >= 40 else "#b42318"
-        parts.append(f'<text x="0" y="{y + 16}">{html.escape(tp.title[:18])}</text>')
-        parts.append(f'<rect x="180" y="{y + 3}" width="{w:.1f}" height="16" fill="{colour}"></rect>')
-        parts.append(f'<text x="{185 + w:.1f}" y="{y + 16}">{tp.score:.0f}</text>')
+        parts.append(f'<text x="0" y="{y + 16}">{html.escape(tp.title[:34])}</text>')
+        parts.append(f'<rect x="250" y="{y + 3}" width="{w:.1f}" height="16" fill="{colour}"></rect>')
+        parts.append(f'<text x="{255 + w:.1f}" y="{y + 16}">{tp.score:.0f}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

