@@ -876,7 +876,7 @@ async function resume(saved) {
     renderMove({ kind: turn.kind, text: turn.prompt, question_id: turn.question_id, index, total });
     const node = candidateMessage(turn.answer);
     ui.log.append(node);
-    finishCandidateMessage(node, turn.answer, turn.grade, turn.kind, turn.grade === null);
+    finishCandidateMessage(node, turn.answer, turn.grade, turn.kind, turn.skipped ?? turn.grade === null);
   }
   state.total = total;
   state.index = index;
