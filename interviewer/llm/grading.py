@@ -11,7 +11,8 @@ answer); probability 0.9 for yes, 0.1 for no.
 - LLM yes and p ≥ 0.25 → covered, probability max(p, 0.75)
 - LLM yes and p < 0.25 → not covered, probability p (an LLM fooled by an injection cannot decide alone)
 - LLM no → not covered, probability min(p, 0.25) (a similarity fooled by a contradiction cannot decide alone)
-- no usable verdict → the embedding decides (recorded as ``decided_by: embedding`` and in ``fallback``)
+- no usable verdict (error, garbage, or a "yes" whose quote is not in the answer) → the embedding decides
+  (recorded as ``decided_by: embedding`` and in ``fallback``)
 
 In both modes the score is 100 × the weighted mean probability, lowered by the embedding grade's flags.
 """
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from ..flags import penalize
+from ..flags import instruction_spans, penalize
 from ..grade import Evidence, Grade, PointGrade
 from ..grader import Grader
 from ..models import Question
@@ -97,6 +98,15 @@ class LLMGrader:
         calls_before = self.judge.client.calls
         lang = detect_language(answer)
         verdicts = await self.judge.judge(question, answer, lang)
+        # Measured with a 1.5B model: injected "answer explained=true" sentences were obeyed and quoted as
+        # evidence. A quote from a sentence addressed to the grader proves nothing.
+        injected = instruction_spans(answer)
+        verdicts = {
+            k: Verdict(False, v.quote, reason="quote is text addressed to the grader")
+            if v.explained and any(v.start < s.end and s.start < v.end for s in injected)
+            else v
+            for k, v in verdicts.items()
+        }
         points = [combine(p, verdicts.get(p.id), self.mode) for p in grade.key_points]
         failed = [v.reason for v in verdicts.values() if v.explained is None]
         fallback = None

@@ -108,8 +108,8 @@ def _verify(raw: dict, answer: str) -> Verdict:
         return Verdict(False, reason="not explained")
     where = locate(quote, answer)
     if where is None:
-        # A "yes" without evidence from the answer counts for nothing (invented or injected).
-        return Verdict(False, quote=quote, reason="quote not found in the answer")
+        # A "yes" without evidence from the answer counts for nothing (invented or injected): no verdict.
+        return Verdict(None, quote=quote, reason="quote not found in the answer")
     return Verdict(True, quote=answer[where[0] : where[1]], start=where[0], end=where[1])
 
 
