@@ -361,12 +361,15 @@ def serve(
 
     from api.main import create_app
 
+    from .graders import GraderConfigError, make_grader
+
     s = get_settings()
+    corpus = _load_corpus(s)  # before the server starts, so a bad setting is one line, not a traceback
     try:
-        application = create_app(s)
-    except (EmbedderError, BankError, IngestError) as e:
+        make_grader(corpus, s)
+    except GraderConfigError as e:
         fail(str(e))
-    uvicorn.run(application, host=host or s.host, port=port or s.port, log_level="info")
+    uvicorn.run(create_app(s, corpus), host=host or s.host, port=port or s.port, log_level="info")
 
 
 @bench_app.command("embed")

@@ -105,3 +105,13 @@ def test_calibrate_refits_and_the_grader_uses_it(shared_data: Path, tmp_path: Pa
     few.write_text(DEV.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     r = runner.invoke(app, ["calibrate", str(few), "--out", str(out)])
     assert r.exit_code == 2 and "need at least" in r.stderr
+
+
+def test_llm_grader_without_a_server_url_is_one_line(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = runner.invoke(app, ["grade", "-q", "bn-train-test", "-a", "x", "--grader", "hybrid"])
+    assert r.exit_code == 2 and "INTERVIEWER_LLM_BASE_URL" in r.stderr
+    r = runner.invoke(app, ["grade", "-q", "bn-train-test", "-a", "x", "--grader", "oracle"])
+    assert r.exit_code == 2 and "unknown grader 'oracle'" in r.stderr
+    monkeypatch.setenv("INTERVIEWER_GRADER", "llm")
+    r = runner.invoke(app, ["serve"])
+    assert r.exit_code == 2 and "INTERVIEWER_LLM_BASE_URL" in r.stderr
