@@ -408,7 +408,15 @@ def bench_grade(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as e:  # a bad INTERVIEWER_* value: say which, not a traceback
+        err = e.errors()[0]
+        name = "INTERVIEWER_" + str(err["loc"][0]).upper() if err.get("loc") else "a setting"
+        typer.echo(f"error: invalid {name}: {err['msg']}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -96,3 +96,12 @@ def test_console_script_fails_without_traceback(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.strip().startswith("error:")
+
+
+def test_invalid_setting_is_one_line(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "INTERVIEWER_PORT": "not-a-port", "INTERVIEWER_DATA_DIR": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "interviewer.cli", "corpus", "stats"], capture_output=True, text=True, env=env, cwd=REPO)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().startswith("error: invalid INTERVIEWER_PORT")
