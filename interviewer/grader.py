@@ -168,8 +168,9 @@ class Grader:
         # Sentences that only repeat the question are no evidence for anything.
         echo = np.zeros(n_units, dtype=bool)
         qv = self._question_vectors(q)
+        q_sim = (U @ qv.T).max(axis=1) if n_units and len(qv) else np.zeros(n_units)
         if n_units and len(qv):
-            E = (U @ qv.T).max(axis=1)
+            E = q_sim
             best_point = S.max(axis=1) if S.shape[1] else np.full(n_units, -1.0)
             echo = ((E - self.mu) / self.sd >= th.echo_z) & (E >= best_point)
             S[echo] = -1.0
@@ -178,7 +179,6 @@ class Grader:
         content_len = text_length(content)
 
         question_text = " ".join(q.question.all())
-        q_sim = (U @ qv.T).max(axis=1) if n_units and len(qv) else np.zeros(n_units)
         feats: dict[str, list[float]] = {name: [] for name in ALL_FEATURES}
         best_units: list[int] = []
         for k, kp in enumerate(q.key_points):
