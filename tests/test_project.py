@@ -48,3 +48,12 @@ def test_dockerfile_runs_as_a_user_and_bakes_the_index() -> None:
     assert user < text.index("RUN interviewer corpus stats") and 'CMD ["interviewer", "serve"]' in text
     for folder in ("interviewer", "api", "eval", "corpus"):
         assert f"COPY {folder} ./{folder}" in text
+
+
+def test_compose_llm_service_is_internal_and_the_api_points_at_it() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    llm, api = compose["services"]["llm"], compose["services"]["api"]
+    assert llm["image"].startswith("ghcr.io/ggml-org/llama.cpp") and "ports" not in llm
+    assert "8080" in llm["expose"] and llm["healthcheck"]["test"]
+    assert api["environment"]["INTERVIEWER_LLM_BASE_URL"] == "http://llm:8080/v1"
+    assert "--alias" in llm["command"] and "local" in llm["command"]
