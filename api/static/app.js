@@ -464,9 +464,58 @@ function handleNext(move, { scroll = true } = {}) {
   }
   ui.composer.hidden = false;
   setWaiting(false);
+  if (move.kind === "followup" && scroll) streamFollowup(node);
   if (scroll) scrollTo(ui.composer);
   ui.answer.focus({ preventScroll: true });
   return node;
+}
+
+/**
+ * With an LLM configured, the server phrases the follow-up and streams it (server-sent events); the bank's
+ * probe, already shown, stays when there is no LLM or it fails. Text is only ever set with textContent.
+ */
+async function streamFollowup(node) {
+  const bubble = node && node.querySelector(".bubble");
+  if (!bubble || !state.sid) return;
+  let res;
+  try {
+    res = await fetch(`/v1/sessions/${state.sid}/followup`, { headers: { Authorization: `Bearer ${state.token}` } });
+  } catch {
+    return;
+  }
+  if (!res.ok || !res.body) return;
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = (block.match(/^event: (.*)$/m) || [])[1];
+      const data = (block.match(/^data: (.*)$/m) || [])[1];
+      if (!data) continue;
+      let payload;
+      try {
+        payload = JSON.parse(data);
+      } catch {
+        continue;
+      }
+      if (event === "delta") {
+        text += payload.text || "";
+        bubble.textContent = text;
+      } else if (event === "done") {
+        bubble.textContent = payload.text || bubble.textContent;
+        if (String(payload.origin).startsWith("llm") && payload.sources && payload.sources.length) {
+          bubble.append(el("div", { class: "sources", "data-testid": "followup-sources" }, payload.sources.join(" · ")));
+        }
+      }
+    }
+  }
 }
 
 function setWaiting(on) {
