@@ -80,6 +80,7 @@ class SessionCreated(BaseModel):
     token: str = Field(description="Send as 'Authorization: Bearer <token>' on every later call for this session.")
     language: str
     next: MoveOut
+    llm: bool = Field(default=False, description="True when an LLM phrases follow-ups and feedback (see /followup, /feedback).")
 
 
 class AnswerIn(BaseModel):

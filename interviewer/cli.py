@@ -279,6 +279,28 @@ def _stream_followup(console, client, interview, corpus) -> None:  # noqa: ANN00
     asyncio.run(go())
 
 
+def _stream_feedback(console, client, interview, turn, corpus) -> None:  # noqa: ANN001
+    """Print the LLM's feedback on the last answer as it arrives (the grade's summary when it fails)."""
+    import asyncio
+
+    from .llm.coach import Source, feedback_messages, stream_phrased, template_feedback
+
+    question = interview.question(turn.question_id)
+    covered = [p["statement"] for p in turn.grade["key_points"] if p["covered"]]
+    missed = [p["statement"] for p in turn.grade["key_points"] if not p["covered"]]
+    hits = corpus.search(" ".join([question.question.get(interview.lang), *missed])[:500], 2)
+    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
+    messages = feedback_messages(question, turn.answer, covered, missed, sources, interview.lang)
+
+    async def go() -> None:
+        async for kind, value in stream_phrased(client, messages, template_feedback(covered, missed, interview.lang)):
+            if kind == "delta":
+                console.print(value, end="", highlight=False, style="italic")
+        console.print(f"  [dim]({', '.join(s.citation for s in sources)})[/dim]")
+
+    asyncio.run(go())
+
+
 @app.command("practice")
 def practice(
     topics: list[str] = typer.Option([], "--topics", help="Topic ids (repeat the option); default all. See GET /v1/topics."),
@@ -346,6 +368,9 @@ def practice(
             from .grade import Grade
 
             print_grade_card(Grade.model_validate(turn.grade), grader.corpus.bank.get(turn.question_id), text, console)
+            client = getattr(getattr(grader, "judge", None), "client", None)
+            if client is not None:
+                _stream_feedback(console, client, interview, turn, grader.corpus)
     from api.deps import passages_for
 
     console.print(Markdown(build_report(interview, passages_for(grader.corpus)).to_markdown()))

@@ -202,3 +202,14 @@ def test_followup_stream_without_an_llm_sends_the_probe(client: TestClient) -> N
     assert events[-1][1]["text"] == nxt["text"] and events[-1][1]["sources"][0].startswith("dl_interview_zh.md:")
     client.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers=h)
     assert client.get(f"/v1/sessions/{sid}/followup", headers=h).status_code == 409
+
+
+def test_feedback_stream_without_an_llm_summarises_the_grade(client: TestClient) -> None:
+    sid, h = _start(client, max_followups=1, language="en")
+    h.pop("x-first")
+    assert client.get(f"/v1/sessions/{sid}/feedback", headers=h).status_code == 409
+    client.post(f"/v1/sessions/{sid}/answers", json={"text": ANSWER}, headers=h)
+    events = _sse(client.get(f"/v1/sessions/{sid}/feedback", headers=h).text)
+    done = events[-1][1]
+    assert events[-1][0] == "done" and done["origin"] == "bank" and done["sources"]
+    assert done["text"].startswith(("You covered:", "The answer did not")) and "You could add:" in done["text"] or "All key points" in done["text"]

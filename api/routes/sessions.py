@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from interviewer.interview import InterviewConfig, InterviewError
-from interviewer.llm.coach import Source, stream_followup
+from interviewer.llm.coach import Source, feedback_messages, stream_followup, stream_phrased, template_feedback
 from interviewer.report import build_report
 
 from ..deps import CorpusDep, SettingsDep, StoreDep, passages_for
@@ -36,13 +36,19 @@ def _fail(e: Exception) -> HTTPException:
 
 
 @router.post("", response_model=SessionCreated, status_code=201, summary="Start an interview", responses=ERRORS)
-def create_session(body: SessionCreate, store: StoreDep) -> SessionCreated:
+def create_session(body: SessionCreate, store: StoreDep, request: Request) -> SessionCreated:
     try:
         config = InterviewConfig(**body.model_dump())
         sid, token, interview = store.create(config)
     except InterviewError as e:
         raise _fail(e) from e
-    return SessionCreated(session_id=sid, token=token, language=config.language, next=MoveOut(**interview.state.current.model_dump()))
+    return SessionCreated(
+        session_id=sid,
+        token=token,
+        language=config.language,
+        next=MoveOut(**interview.state.current.model_dump()),
+        llm=hasattr(request.app.state.grader, "judge"),
+    )
 
 
 @router.post("/{session_id}/answers", response_model=AnswerOut, summary="Answer the current question", responses=ERRORS)
@@ -149,10 +155,14 @@ async def followup(
     sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
     grader = request.app.state.grader
     client = getattr(getattr(grader, "judge", None), "client", None)
+    stream = stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text)
+    return _sse(stream, sources)
 
+
+def _sse(stream: AsyncIterator[tuple[str, str]], sources: list[Source]) -> StreamingResponse:
     async def events() -> AsyncIterator[str]:
         text, origin = [], "bank"
-        async for kind, value in stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text):
+        async for kind, value in stream:
             if kind == "delta":
                 text.append(value)
                 yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
@@ -162,3 +172,35 @@ async def followup(
         yield f"event: done\ndata: {json.dumps(done, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.get(
+    "/{session_id}/feedback",
+    summary="Feedback on the last graded answer, phrased by the LLM and streamed as server-sent events",
+    description="Same events as /followup. Without an LLM the feedback is built from the grade (covered and missed points).",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def feedback(
+    session_id: SessionId,
+    request: Request,
+    store: StoreDep,
+    corpus: CorpusDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    try:
+        loaded = await run_in_threadpool(store.load, session_id, _token(authorization))
+    except StoreError as e:
+        raise _fail(e) from e
+    interview = loaded.interview
+    graded = [t for t in interview.state.turns if t.grade]
+    if not graded:
+        raise HTTPException(status_code=409, detail="no graded answer yet")
+    turn = graded[-1]
+    question = interview.question(turn.question_id)
+    covered = [p["statement"] for p in turn.grade["key_points"] if p["covered"]]
+    missed = [p["statement"] for p in turn.grade["key_points"] if not p["covered"]]
+    hits = await run_in_threadpool(corpus.search, " ".join([question.question.get(interview.lang), *missed])[:500], 2)
+    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
+    client = getattr(getattr(request.app.state.grader, "judge", None), "client", None)
+    messages = feedback_messages(question, turn.answer, covered, missed, sources, interview.lang)
+    return _sse(stream_phrased(client, messages, template_feedback(covered, missed, interview.lang)), sources)

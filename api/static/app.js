@@ -186,6 +186,7 @@ const state = {
   done: false,
   topics: null,
   blobUrls: [],
+  llm: false,
 };
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
@@ -394,6 +395,7 @@ async function startInterview(ev) {
     const res = await api("/v1/sessions", { method: "POST", body });
     state.sid = res.session_id;
     state.token = res.token;
+    state.llm = Boolean(res.llm);
     state.lang = res.language === "en" ? "en" : "zh";
     saveSession();
     openChat();
@@ -477,9 +479,14 @@ function handleNext(move, { scroll = true } = {}) {
 async function streamFollowup(node) {
   const bubble = node && node.querySelector(".bubble");
   if (!bubble || !state.sid) return;
+  await streamInto(`/v1/sessions/${state.sid}/followup`, bubble);
+}
+
+/** Read a server-sent-event stream of {text} deltas into a bubble; keep what is there if it fails. */
+async function streamInto(url, bubble) {
   let res;
   try {
-    res = await fetch(`/v1/sessions/${state.sid}/followup`, { headers: { Authorization: `Bearer ${state.token}` } });
+    res = await fetch(url, { headers: { Authorization: `Bearer ${state.token}` } });
   } catch {
     return;
   }
@@ -511,7 +518,7 @@ async function streamFollowup(node) {
       } else if (event === "done") {
         bubble.textContent = payload.text || bubble.textContent;
         if (String(payload.origin).startsWith("llm") && payload.sources && payload.sources.length) {
-          bubble.append(el("div", { class: "sources", "data-testid": "followup-sources" }, payload.sources.join(" · ")));
+          bubble.append(el("div", { class: "sources", "data-testid": "stream-sources" }, payload.sources.join(" · ")));
         }
       }
     }
@@ -734,6 +741,11 @@ async function sendAnswer(text) {
       ui.log.append(pending);
     }
     finishCandidateMessage(pending, text, res.grade, kind, res.skipped);
+    if (state.llm && res.grade) {
+      const note = el("div", { class: "msg interviewer feedback", "data-testid": "msg-feedback" }, el("div", { class: "bubble" }, ""));
+      pending.after(note);
+      streamInto(`/v1/sessions/${state.sid}/feedback`, note.querySelector(".bubble"));
+    }
     updateStatus(res.score_so_far);
     handleNext(res.next);
   } catch (err) {
