@@ -113,5 +113,8 @@ def test_llm_grader_without_a_server_url_is_one_line(shared_data: Path, monkeypa
     r = runner.invoke(app, ["grade", "-q", "bn-train-test", "-a", "x", "--grader", "oracle"])
     assert r.exit_code == 2 and "unknown grader 'oracle'" in r.stderr
     monkeypatch.setenv("INTERVIEWER_GRADER", "llm")
+    from interviewer.settings import get_settings
+
+    get_settings.cache_clear()  # settings are read once per process; this test changes them
     r = runner.invoke(app, ["serve"])
     assert r.exit_code == 2 and "INTERVIEWER_LLM_BASE_URL" in r.stderr
