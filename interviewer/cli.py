@@ -28,11 +28,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        fail(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
 def _settings(backend: str | None = None) -> Settings:
     s = get_settings()
     if backend is not None:
-        if backend not in BACKENDS:
-            fail(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+        _check_backend(backend)
         s = s.model_copy(update={"embedding_backend": backend})
     return s
 
@@ -258,45 +262,15 @@ def calibrate(
     typer.echo(f"fitted on {len(results)} answers ({cal.fitted_on}); wrote {target}")
 
 
-def _stream_followup(console, client, interview, corpus) -> None:  # noqa: ANN001
-    """Print an LLM-phrased follow-up as it arrives (the bank's probe when the LLM fails), with its sources."""
+def _print_phrasing(console, phrasing, style: str = "") -> None:  # noqa: ANN001
+    """Print what the interviewer says as it arrives (LLM or bank text), then its sources."""
     import asyncio
 
-    from .llm.coach import Source, stream_followup
-
-    move = interview.state.current
-    question = interview.question(move.question_id)
-    point = question.key_point(move.point_id)
-    hits = corpus.search(point.statement.get(interview.lang), 2)
-    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
-
     async def go() -> None:
-        async for kind, value in stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text):
+        async for kind, value in phrasing.stream:
             if kind == "delta":
-                console.print(value, end="", highlight=False)
-        console.print(f"  [dim]({', '.join(s.citation for s in sources)})[/dim]")
-
-    asyncio.run(go())
-
-
-def _stream_feedback(console, client, interview, turn, corpus) -> None:  # noqa: ANN001
-    """Print the LLM's feedback on the last answer as it arrives (the grade's summary when it fails)."""
-    import asyncio
-
-    from .llm.coach import Source, feedback_messages, stream_phrased, template_feedback
-
-    question = interview.question(turn.question_id)
-    covered = [p["statement"] for p in turn.grade["key_points"] if p["covered"]]
-    missed = [p["statement"] for p in turn.grade["key_points"] if not p["covered"]]
-    hits = corpus.search(" ".join([question.question.get(interview.lang), *missed])[:500], 2)
-    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
-    messages = feedback_messages(question, turn.answer, covered, missed, sources, interview.lang)
-
-    async def go() -> None:
-        async for kind, value in stream_phrased(client, messages, template_feedback(covered, missed, interview.lang)):
-            if kind == "delta":
-                console.print(value, end="", highlight=False, style="italic")
-        console.print(f"  [dim]({', '.join(s.citation for s in sources)})[/dim]")
+                console.print(value, end="", highlight=False, style=style)
+        console.print(f"  [dim]({', '.join(s.citation for s in phrasing.sources)})[/dim]")
 
     asyncio.run(go())
 
@@ -317,6 +291,7 @@ def practice(
     from api.store import SessionStore, StoreError
 
     from .interview import InterviewConfig, InterviewError
+    from .llm.coach import feedback_phrasing, followup_phrasing
     from .report import build_report
 
     if lang not in ("zh", "en"):
@@ -342,7 +317,7 @@ def practice(
         client = getattr(getattr(grader, "judge", None), "client", None)
         if move.kind == "followup" and client is not None:
             console.print(f"\n[bold cyan]{label}[/bold cyan] ", end="")
-            _stream_followup(console, client, interview, grader.corpus)
+            _print_phrasing(console, followup_phrasing(client, grader.corpus, interview))
         else:
             console.print(f"\n[bold cyan]{label}[/bold cyan] {move.text}")
         lines: list[str] = []
@@ -370,7 +345,7 @@ def practice(
             print_grade_card(Grade.model_validate(turn.grade), grader.corpus.bank.get(turn.question_id), text, console)
             client = getattr(getattr(grader, "judge", None), "client", None)
             if client is not None:
-                _stream_feedback(console, client, interview, turn, grader.corpus)
+                _print_phrasing(console, feedback_phrasing(client, grader.corpus, interview), "italic")
     from api.deps import passages_for
 
     console.print(Markdown(build_report(interview, passages_for(grader.corpus)).to_markdown()))
@@ -407,8 +382,7 @@ def bench_embed(
     from eval.bench_embed import run
 
     for b in backends:
-        if b not in BACKENDS:
-            fail(f"unknown embedding backend {b!r}; choose one of: {', '.join(BACKENDS)}")
+        _check_backend(b)
     try:
         run(backends, sentences, model)
     except EmbedderError as e:
@@ -424,8 +398,7 @@ def bench_grade(
     from eval.bench_grade import run
 
     for b in backends:
-        if b not in BACKENDS:
-            fail(f"unknown embedding backend {b!r}; choose one of: {', '.join(BACKENDS)}")
+        _check_backend(b)
     try:
         run(backends, model)
     except EmbedderError as e:

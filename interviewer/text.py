@@ -72,11 +72,11 @@ def split_sentences(text: str) -> list[Span]:
     return spans
 
 
-def split_clauses(sentence: Span) -> list[Span]:
-    """A sentence cut at ；/; into clauses (offsets stay relative to the original text)."""
+def split_clauses(sentence: Span, delimiter: re.Pattern[str] = _CLAUSE_END) -> list[Span]:
+    """A sentence cut after each ``delimiter`` (default ；/;) into clauses; offsets stay relative to the text."""
     pieces: list[Span] = []
     start = 0
-    for m in _CLAUSE_END.finditer(sentence.text):
+    for m in delimiter.finditer(sentence.text):
         pieces.append(_offset(sentence, start, m.end()))
         start = m.end()
     pieces.append(_offset(sentence, start, len(sentence.text)))

@@ -33,7 +33,7 @@ def answer_units(answer: str, max_units: int = MAX_UNITS) -> list[Unit]:
     for i, s in enumerate(sentences):
         pieces = split_clauses(s)
         if text_length(s.text) >= LONG_SENTENCE:
-            pieces = [p for c in pieces for p in _comma_pieces(c)]
+            pieces = [p for c in pieces for p in split_clauses(c, _COMMA)]
         for p in pieces:
             if (p.start, p.end) not in seen and text_length(p.text) >= 3:
                 extra.append(Unit(p.start, p.end, p.text, i, "clause"))
@@ -41,21 +41,4 @@ def answer_units(answer: str, max_units: int = MAX_UNITS) -> list[Unit]:
     for i in range(len(sentences) - 1):
         a, b = sentences[i], sentences[i + 1]
         extra.append(Unit(a.start, b.end, answer[a.start : b.end], i, "window"))
-    return (units + extra)[:max_units] if len(units) < max_units else units[:max_units]
-
-
-def _comma_pieces(span: Span) -> list[Span]:
-    out: list[Span] = []
-    start = 0
-    for m in _COMMA.finditer(span.text):
-        out.append(_sub(span, start, m.start()))
-        start = m.end()
-    out.append(_sub(span, start, len(span.text)))
-    return [p for p in out if p.text]
-
-
-def _sub(span: Span, a: int, b: int) -> Span:
-    piece = span.text[a:b]
-    lead = len(piece) - len(piece.lstrip())
-    piece = piece.strip()
-    return Span(span.start + a + lead, span.start + a + lead + len(piece), piece)
+    return (units + extra)[:max_units]

@@ -9,12 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from interviewer.interview import InterviewConfig, InterviewError
-from interviewer.llm.coach import Source, feedback_messages, stream_followup, stream_phrased, template_feedback
+from interviewer.llm.coach import Phrasing, feedback_phrasing, followup_phrasing
 from interviewer.report import build_report
 
 from ..deps import CorpusDep, SettingsDep, StoreDep, passages_for
 from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
-from ..store import StoreError
+from ..store import Loaded, SessionStore, StoreError
 from ..text_input import clean_answer
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -27,6 +27,13 @@ def _token(authorization: str | None) -> str | None:
         return None
     scheme, _, value = authorization.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _load(store: SessionStore, session_id: str, authorization: str | None) -> Loaded:
+    try:
+        return store.load(session_id, _token(authorization))
+    except StoreError as e:
+        raise _fail(e) from e
 
 
 def _fail(e: Exception) -> HTTPException:
@@ -76,10 +83,7 @@ def answer(
 
 @router.get("/{session_id}", response_model=SessionOut, summary="Transcript and state", responses=ERRORS)
 def get_session(session_id: SessionId, store: StoreDep, authorization: Annotated[str | None, Header()] = None) -> SessionOut:
-    try:
-        loaded = store.load(session_id, _token(authorization))
-    except StoreError as e:
-        raise _fail(e) from e
+    loaded = _load(store, session_id, authorization)
     interview = loaded.interview
     current = interview.state.current
     return SessionOut(
@@ -115,16 +119,42 @@ def report(
     format: Annotated[Literal["json", "md", "html"], Query()] = "json",
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    try:
-        loaded = store.load(session_id, _token(authorization))
-    except StoreError as e:
-        raise _fail(e) from e
+    loaded = _load(store, session_id, authorization)
     rep = build_report(loaded.interview, passages_for(corpus))
     if format == "md":
         return PlainTextResponse(rep.to_markdown(), media_type="text/markdown; charset=utf-8")
     if format == "html":
         return HTMLResponse(rep.to_html())
     return JSONResponse(rep.model_dump())
+
+
+def _client(request: Request):  # noqa: ANN202 - LLMClient | None
+    """The LLM client behind the configured grader, if it has one."""
+    return getattr(getattr(request.app.state.grader, "judge", None), "client", None)
+
+
+def _sse(phrasing: Phrasing) -> StreamingResponse:
+    async def events() -> AsyncIterator[str]:
+        text, origin = [], "bank"
+        async for kind, value in phrasing.stream:
+            if kind == "delta":
+                text.append(value)
+                yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
+            else:
+                origin = value
+        done = {"text": "".join(text), "origin": origin, "sources": [s.citation for s in phrasing.sources]}
+        yield f"event: done\ndata: {json.dumps(done, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+async def _phrasing_response(build, request: Request, store, corpus, session_id: str, authorization: str | None) -> StreamingResponse:  # noqa: ANN001
+    loaded = await run_in_threadpool(_load, store, session_id, authorization)
+    try:
+        phrasing = await run_in_threadpool(build, _client(request), corpus, loaded.interview)
+    except InterviewError as e:
+        raise HTTPException(status_code=409, detail=str(e)) from e
+    return _sse(phrasing)
 
 
 @router.get(
@@ -135,43 +165,9 @@ def report(
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
 )
 async def followup(
-    session_id: SessionId,
-    request: Request,
-    store: StoreDep,
-    corpus: CorpusDep,
-    authorization: Annotated[str | None, Header()] = None,
+    session_id: SessionId, request: Request, store: StoreDep, corpus: CorpusDep, authorization: Annotated[str | None, Header()] = None
 ) -> StreamingResponse:
-    try:
-        loaded = await run_in_threadpool(store.load, session_id, _token(authorization))
-    except StoreError as e:
-        raise _fail(e) from e
-    interview = loaded.interview
-    move = interview.state.current
-    if move is None or move.kind != "followup" or not interview.state.turns:
-        raise HTTPException(status_code=409, detail="the current move is not a follow-up")
-    question = interview.question(move.question_id or "")
-    point = question.key_point(move.point_id or "")
-    hits = await run_in_threadpool(corpus.search, point.statement.get(interview.lang), 2)
-    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
-    grader = request.app.state.grader
-    client = getattr(getattr(grader, "judge", None), "client", None)
-    stream = stream_followup(client, question, point, interview.state.turns[-1].answer, sources, interview.lang, move.text)
-    return _sse(stream, sources)
-
-
-def _sse(stream: AsyncIterator[tuple[str, str]], sources: list[Source]) -> StreamingResponse:
-    async def events() -> AsyncIterator[str]:
-        text, origin = [], "bank"
-        async for kind, value in stream:
-            if kind == "delta":
-                text.append(value)
-                yield f"event: delta\ndata: {json.dumps({'text': value}, ensure_ascii=False)}\n\n"
-            else:
-                origin = value
-        done = {"text": "".join(text), "origin": origin, "sources": [s.citation for s in sources]}
-        yield f"event: done\ndata: {json.dumps(done, ensure_ascii=False)}\n\n"
-
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return await _phrasing_response(followup_phrasing, request, store, corpus, session_id, authorization)
 
 
 @router.get(
@@ -181,26 +177,6 @@ def _sse(stream: AsyncIterator[tuple[str, str]], sources: list[Source]) -> Strea
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
 )
 async def feedback(
-    session_id: SessionId,
-    request: Request,
-    store: StoreDep,
-    corpus: CorpusDep,
-    authorization: Annotated[str | None, Header()] = None,
+    session_id: SessionId, request: Request, store: StoreDep, corpus: CorpusDep, authorization: Annotated[str | None, Header()] = None
 ) -> StreamingResponse:
-    try:
-        loaded = await run_in_threadpool(store.load, session_id, _token(authorization))
-    except StoreError as e:
-        raise _fail(e) from e
-    interview = loaded.interview
-    graded = [t for t in interview.state.turns if t.grade]
-    if not graded:
-        raise HTTPException(status_code=409, detail="no graded answer yet")
-    turn = graded[-1]
-    question = interview.question(turn.question_id)
-    covered = [p["statement"] for p in turn.grade["key_points"] if p["covered"]]
-    missed = [p["statement"] for p in turn.grade["key_points"] if not p["covered"]]
-    hits = await run_in_threadpool(corpus.search, " ".join([question.question.get(interview.lang), *missed])[:500], 2)
-    sources = [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in hits]
-    client = getattr(getattr(request.app.state.grader, "judge", None), "client", None)
-    messages = feedback_messages(question, turn.answer, covered, missed, sources, interview.lang)
-    return _sse(stream_phrased(client, messages, template_feedback(covered, missed, interview.lang)), sources)
+    return await _phrasing_response(feedback_phrasing, request, store, corpus, session_id, authorization)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from ..corpus import Corpus
+from ..interview import Interview, InterviewError
 from ..models import KeyPoint, Language, Question
 from .client import LLMClient, LLMError
 from .judge import fence
@@ -33,20 +35,24 @@ class Source:
         return f"{self.file}:{self.start_line}-{self.end_line}"
 
 
-def followup_messages(question: Question, point: KeyPoint, answer: str, sources: list[Source], lang: Language) -> list[dict[str, str]]:
+def _messages(system: str, lang: Language, answer: str, facts: list[str], sources: list[Source]) -> list[dict[str, str]]:
+    """System prompt + the facts, the cited passages and the fenced answer, in that order."""
     open_, close = fence(answer)
     passages = "\n".join(f"[{s.citation}] {s.text[:400]}" for s in sources) or "(none)"
-    user = (
-        f"Question: {question.question.get(lang)}\n"
-        f"Missed key point (do not reveal it): {point.statement.get(lang)}\n"
-        f"A follow-up the question bank suggests: {point.probe.get(lang)}\n"
-        f"Reference passages:\n{passages}\n"
-        f"{open_}\n{answer}\n{close}"
-    )
+    user = "\n".join([*facts, f"Reference passages:\n{passages}", open_, answer, close])
     return [
-        {"role": "system", "content": SYSTEM.format(language=LANGUAGE[lang], open=open_, close=close)},
+        {"role": "system", "content": system.format(language=LANGUAGE[lang], open=open_, close=close)},
         {"role": "user", "content": user},
     ]
+
+
+def followup_messages(question: Question, point: KeyPoint, answer: str, sources: list[Source], lang: Language) -> list[dict[str, str]]:
+    facts = [
+        f"Question: {question.question.get(lang)}",
+        f"Missed key point (do not reveal it): {point.statement.get(lang)}",
+        f"A follow-up the question bank suggests: {point.probe.get(lang)}",
+    ]
+    return _messages(SYSTEM, lang, answer, facts, sources)
 
 
 async def stream_followup(
@@ -80,18 +86,12 @@ def template_feedback(covered: list[str], missed: list[str], lang: Language) -> 
 def feedback_messages(
     question: Question, answer: str, covered: list[str], missed: list[str], sources: list[Source], lang: Language
 ) -> list[dict[str, str]]:
-    open_, close = fence(answer)
-    passages = "\n".join(f"[{s.citation}] {s.text[:400]}" for s in sources) or "(none)"
-    user = (
-        f"Question: {question.question.get(lang)}\n"
-        f"Key points the grader found covered: {'; '.join(covered) or '(none)'}\n"
-        f"Key points missing: {'; '.join(missed) or '(none)'}\n"
-        f"Reference passages:\n{passages}\n{open_}\n{answer}\n{close}"
-    )
-    return [
-        {"role": "system", "content": FEEDBACK_SYSTEM.format(language=LANGUAGE[lang], open=open_, close=close)},
-        {"role": "user", "content": user},
+    facts = [
+        f"Question: {question.question.get(lang)}",
+        f"Key points the grader found covered: {'; '.join(covered) or '(none)'}",
+        f"Key points missing: {'; '.join(missed) or '(none)'}",
     ]
+    return _messages(FEEDBACK_SYSTEM, lang, answer, facts, sources)
 
 
 async def stream_phrased(
@@ -117,3 +117,41 @@ async def stream_phrased(
         yield "origin", "bank: empty reply"
         return
     yield "origin", "llm"
+
+
+@dataclass
+class Phrasing:
+    """What the interviewer says next, as it will arrive, and the passages it is grounded in."""
+
+    stream: AsyncIterator[tuple[str, str]]
+    sources: list[Source]
+
+
+def sources_for(corpus: Corpus, text: str, k: int = 2) -> list[Source]:
+    return [Source(h.chunk.file, h.chunk.start_line, h.chunk.end_line, h.chunk.text) for h in corpus.search(text[:500], k)]
+
+
+def followup_phrasing(client: LLMClient | None, corpus: Corpus, interview: Interview) -> Phrasing:
+    """The current follow-up of ``interview``; raises InterviewError when the current move is not one."""
+    move = interview.state.current
+    if move is None or move.kind != "followup" or not interview.state.turns:
+        raise InterviewError("the current move is not a follow-up")
+    question = interview.question(move.question_id or "")
+    point = question.key_point(move.point_id or "")
+    sources = sources_for(corpus, point.statement.get(interview.lang))
+    answer = interview.state.turns[-1].answer
+    return Phrasing(stream_followup(client, question, point, answer, sources, interview.lang, move.text), sources)
+
+
+def feedback_phrasing(client: LLMClient | None, corpus: Corpus, interview: Interview) -> Phrasing:
+    """Feedback on the last graded answer; raises InterviewError when nothing was graded yet."""
+    graded = [t for t in interview.state.turns if t.grade]
+    if not graded:
+        raise InterviewError("no graded answer yet")
+    turn, lang = graded[-1], interview.lang
+    question = interview.question(turn.question_id)
+    covered = [p["statement"] for p in turn.grade["key_points"] if p["covered"]]  # type: ignore[index]
+    missed = [p["statement"] for p in turn.grade["key_points"] if not p["covered"]]  # type: ignore[index]
+    sources = sources_for(corpus, " ".join([question.question.get(lang), *missed]))
+    messages = feedback_messages(question, turn.answer, covered, missed, sources, lang)
+    return Phrasing(stream_phrased(client, messages, template_feedback(covered, missed, lang)), sources)
