@@ -30,7 +30,10 @@ class InterviewSession(SQLModel, table=True):
 
 class TurnRecord(SQLModel, table=True):
     __tablename__ = "turn"
-    __table_args__ = (UniqueConstraint("session_id", "idx", name="uq_turn_session_idx"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "idx", name="uq_turn_session_idx"),
+        UniqueConstraint("session_id", "request_key", name="uq_turn_session_request_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="interview_session.id", index=True, max_length=32)
@@ -41,6 +44,9 @@ class TurnRecord(SQLModel, table=True):
     answer: str = Field(sa_column=Column(Text, nullable=False))
     grade: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     score: float | None = None
+    # The client's Idempotency-Key and the response it got, so a retry gets the same answer back.
+    request_key: str | None = Field(default=None, max_length=128)
+    response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -10,6 +12,7 @@ from interviewer import Corpus, Question, Settings
 from interviewer.grader import Grader
 from interviewer.resolve import QuestionResolver
 
+from .limits import RateLimiter, retry_after_header
 from .store import SessionStore
 
 
@@ -45,6 +48,60 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 GraderDep = Annotated[Grader, Depends(get_grader)]
 ResolverDep = Annotated[QuestionResolver, Depends(get_resolver)]
 StoreDep = Annotated[SessionStore, Depends(get_store)]
+
+
+def _presented_key(request: Request) -> str:
+    key = request.headers.get("x-api-key", "").strip()
+    if key:
+        return key
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def require_api_key(request: Request) -> None:
+    """Admin and batch endpoints: a key from INTERVIEWER_API_KEYS, compared in constant time."""
+    keys = request.app.state.settings.api_key_list
+    if not keys:
+        raise HTTPException(status_code=403, detail="this endpoint is disabled; the operator must set INTERVIEWER_API_KEYS")
+    presented = _presented_key(request).encode()
+    # Compare against every key so the time taken does not say which one nearly matched.
+    ok = False
+    for k in keys:
+        ok |= hmac.compare_digest(presented, k.encode())
+    if not presented or not ok:
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong API key; send it as 'X-API-Key: <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def client_key(request: Request) -> str:
+    """Who a request counts against: its credential when it has one, else its address."""
+    cred = _presented_key(request)
+    if cred:
+        return "k:" + hashlib.sha256(cred.encode()).hexdigest()[:32]
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def rate_limit(request: Request) -> None:
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        return
+    wait = limiter.acquire(client_key(request))
+    if wait > 0:
+        metrics = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.rate_limited.inc()
+        raise HTTPException(
+            status_code=429,
+            detail=f"too many grading requests; retry in {retry_after_header(wait)} s",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+
+
+RateLimited = Depends(rate_limit)
+ApiKey = Depends(require_api_key)
 
 
 def passages_for(corpus: Corpus):  # noqa: ANN201

@@ -8,16 +8,20 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from interviewer import Corpus, Settings, __version__, get_settings
 from interviewer.graders import make_grader
 from interviewer.resolve import QuestionResolver
 
 from .db import make_engine, migrate
-from .routes import grading, health, questions, search, sessions
+from .limits import BodyLimitMiddleware, RateLimiter
+from .observability import Metrics, MeteredGrader, RequestContextMiddleware, configure_logging, log
+from .routes import admin, grading, health, questions, search, sessions
 from .store import SessionStore
 
 STATIC = Path(__file__).parent / "static"
@@ -44,12 +48,16 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     )
     app.state.settings = settings
     app.state.corpus = corpus
+    app.state.metrics = metrics = Metrics()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+
+    configure_logging(settings)
 
     def start(app: FastAPI) -> None:
         if app.state.corpus is None:
             app.state.corpus = Corpus.load(settings)
         c = app.state.corpus
-        app.state.grader = make_grader(c, settings)
+        app.state.grader = MeteredGrader(make_grader(c, settings), metrics)
         app.state.resolver = QuestionResolver(c, settings.question_match_threshold)
         migrate(settings.db_url)
         app.state.engine = make_engine(settings.db_url)
@@ -64,14 +72,41 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
             parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
         return JSONResponse(status_code=422, content={"detail": "; ".join(parts) or "invalid request"})
 
-    @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
         return JSONResponse(
             status_code=503, content={"detail": "the database is unavailable; retry shortly"}, headers={"Retry-After": "5"}
         )
 
-    for module in (health, search, questions, sessions, grading):
+    # Lost connections surface as OperationalError, InterfaceError or a DBAPIError marked as a disconnect.
+    app.add_exception_handler(OperationalError, _db_down)
+    app.add_exception_handler(InterfaceError, _db_down)
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _db_down(request, exc)
+        log.error("database error", exc_info=exc)
+        return JSONResponse(status_code=500, content={"detail": "internal database error"})
+
+    for module in (health, search, questions, sessions, grading, admin):
         app.include_router(module.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost last: the request id and metrics wrap everything, including 413s and CORS preflights.
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-API-Key", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
 
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

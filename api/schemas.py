@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from interviewer.interview import Interview, Turn
+
 
 class ErrorBody(BaseModel):
     detail: str = Field(examples=["the search text is empty"])
@@ -97,6 +99,22 @@ class AnswerOut(BaseModel):
     done: bool
     score_so_far: float
 
+    @classmethod
+    def from_turn(cls, turn: Turn, interview: Interview) -> AnswerOut:
+        return cls(
+            turn=len(interview.state.turns) - 1,
+            grade=turn.grade,
+            skipped=turn.skipped,
+            next=MoveOut(**turn.next.model_dump()),
+            done=interview.done,
+            score_so_far=interview.overall_score(),
+        )
+
+
+def answer_response(turn: Turn, interview: Interview) -> dict:
+    """What POST /answers returns, as stored with the turn for idempotent retries."""
+    return AnswerOut.from_turn(turn, interview).model_dump(mode="json")
+
 
 class TurnOut(BaseModel):
     turn: int
@@ -139,3 +157,21 @@ class Ready(BaseModel):
     model: str
     index_vectors: int
     database: str
+
+
+class AdminSession(BaseModel):
+    session_id: str
+    language: str
+    finished: bool
+    turns: int
+    mean_score: float | None = Field(description="Mean score of the graded turns, null before the first grade.")
+    created_at: str
+    updated_at: str
+
+
+class AdminStats(BaseModel):
+    sessions: int
+    finished: int
+    turns: int
+    graded_turns: int
+    mean_score: float | None

@@ -12,9 +12,12 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -45,6 +48,10 @@ class Conflict(StoreError):
     status = 409
 
 
+class IdempotencyMismatch(StoreError):
+    status = 422
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -53,6 +60,20 @@ def hash_token(token: str) -> str:
 class Loaded:
     row: InterviewSession
     interview: Interview
+
+
+@dataclass
+class Answered:
+    """The stored turn's response; ``replayed`` when it was stored by an earlier request with the same key."""
+
+    response: dict[str, Any]
+    replayed: bool
+    turn: Turn | None = None
+    interview: Interview | None = None
+
+
+Respond = Callable[[Turn, Interview], dict[str, Any]]
+CONFLICT = "another answer to this session was stored at the same time; fetch the session and retry"
 
 
 class SessionStore:
@@ -85,12 +106,21 @@ class SessionStore:
             raise Unauthorized("missing or wrong session token; send the token from POST /v1/sessions as 'Authorization: Bearer <token>'")
         return Loaded(row, resume(self.bank, self.grader, row.state))
 
-    def answer(self, session_id: str, token: str | None, text: str) -> tuple[Turn, Interview]:
+    def answer(
+        self, session_id: str, token: str | None, text: str, respond: Respond, idempotency_key: str | None = None
+    ) -> Answered:
+        """Grade and store one answer. ``respond`` builds the response that is stored with the turn, so a
+        retry carrying the same ``idempotency_key`` gets it back instead of a second turn."""
         loaded = self.load(session_id, token)
+        if idempotency_key:
+            replay = self._replay(session_id, idempotency_key, text)
+            if replay is not None:
+                return replay
         interview, row = loaded.interview, loaded.row
         if interview.done:
             raise Conflict("this interview is finished; start a new session or fetch its report")
         turn = interview.answer(text)
+        response = respond(turn, interview)
         n = row.turns
         record = TurnRecord(
             session_id=session_id,
@@ -101,6 +131,8 @@ class SessionStore:
             answer=turn.answer,
             grade=json.dumps(turn.grade, ensure_ascii=False) if turn.grade else None,
             score=turn.grade["score"] if turn.grade else None,
+            request_key=idempotency_key or None,
+            response=json.dumps(response, ensure_ascii=False),
         )
         with Session(self.engine) as db:
             result = db.execute(
@@ -113,17 +145,74 @@ class SessionStore:
                     updated_at=_now(),
                 )
             )
-            if result.rowcount != 1:
+            stored = result.rowcount == 1
+            if stored:
+                db.add(record)
+                try:
+                    db.commit()
+                except IntegrityError:
+                    stored = False
+            if not stored:
                 db.rollback()
-                raise Conflict("another answer to this session was stored at the same time; fetch the session and retry")
-            db.add(record)
-            try:
-                db.commit()
-            except IntegrityError:
-                db.rollback()
-                raise Conflict("another answer to this session was stored at the same time; fetch the session and retry") from None
-        return turn, interview
+        if not stored:
+            # The same request retried concurrently: the one that landed answers for both.
+            replay = self._replay(session_id, idempotency_key, text) if idempotency_key else None
+            if replay is not None:
+                return replay
+            raise Conflict(CONFLICT)
+        return Answered(response, replayed=False, turn=turn, interview=interview)
+
+    def _replay(self, session_id: str, key: str, text: str) -> Answered | None:
+        with Session(self.engine) as db:
+            prior = db.exec(select(TurnRecord).where(TurnRecord.session_id == session_id, TurnRecord.request_key == key)).first()
+        if prior is None:
+            return None
+        if prior.answer != text:
+            raise IdempotencyMismatch("this Idempotency-Key was already used with a different answer; use a new key for a new answer")
+        return Answered(json.loads(prior.response or "{}"), replayed=True)
 
     def turns(self, session_id: str) -> list[TurnRecord]:
         with Session(self.engine) as db:
             return list(db.exec(select(TurnRecord).where(TurnRecord.session_id == session_id).order_by(TurnRecord.idx)))
+
+    def list_sessions(self, limit: int, offset: int, finished: bool | None = None) -> list[InterviewSession]:
+        q = select(InterviewSession).order_by(InterviewSession.created_at.desc(), InterviewSession.id).offset(offset).limit(limit)
+        if finished is not None:
+            q = q.where(InterviewSession.finished == finished)
+        with Session(self.engine) as db:
+            return list(db.exec(q))
+
+    def mean_scores(self, session_ids: list[str]) -> dict[str, float]:
+        if not session_ids:
+            return {}
+        with Session(self.engine) as db:
+            rows = db.exec(
+                select(TurnRecord.session_id, func.avg(TurnRecord.score))
+                .where(TurnRecord.session_id.in_(session_ids), TurnRecord.score.is_not(None))
+                .group_by(TurnRecord.session_id)
+            )
+            return {sid: round(float(avg), 1) for sid, avg in rows}
+
+    def stats(self) -> dict[str, Any]:
+        with Session(self.engine) as db:
+            sessions = db.exec(select(func.count()).select_from(InterviewSession)).one()
+            finished = db.exec(select(func.count()).select_from(InterviewSession).where(InterviewSession.finished)).one()
+            turns, graded, mean = db.exec(
+                select(func.count(TurnRecord.id), func.count(TurnRecord.score), func.avg(TurnRecord.score))
+            ).one()
+        return {
+            "sessions": sessions,
+            "finished": finished,
+            "turns": turns,
+            "graded_turns": graded,
+            "mean_score": round(float(mean), 1) if mean is not None else None,
+        }
+
+    def delete(self, session_id: str) -> None:
+        with Session(self.engine) as db:
+            row = db.get(InterviewSession, session_id)
+            if row is None:
+                raise NotFound(f"no session {session_id!r}")
+            db.execute(sa_delete(TurnRecord).where(TurnRecord.session_id == session_id))
+            db.delete(row)
+            db.commit()

@@ -288,6 +288,7 @@ def practice(
     from rich.markdown import Markdown
 
     from api.db import make_engine, migrate
+    from api.schemas import answer_response
     from api.store import SessionStore, StoreError
 
     from .interview import InterviewConfig, InterviewError
@@ -335,10 +336,11 @@ def practice(
                 return
         text = "\n".join(lines)
         try:
-            turn, interview = store.answer(sid, token, text)
+            answered = store.answer(sid, token, text, answer_response)
         except (StoreError, InterviewError) as e:
             console.print(f"[red]{getattr(e, 'message', str(e))}[/red]")
             continue
+        turn, interview = answered.turn, answered.interview
         if turn.grade:
             from .grade import Grade
 
@@ -369,7 +371,9 @@ def serve(
         make_grader(corpus, s)
     except GraderConfigError as e:
         fail(str(e))
-    uvicorn.run(create_app(s, corpus), host=host or s.host, port=port or s.port, log_level="info")
+    # log_config=None: uvicorn's loggers go through the app's handler (JSON lines with the request id); the
+    # app writes its own access line, so uvicorn's is off.
+    uvicorn.run(create_app(s, corpus), host=host or s.host, port=port or s.port, log_config=None, access_log=False)
 
 
 @bench_app.command("embed")

@@ -79,12 +79,42 @@ class Settings(BaseSettings):
     llm_strategy: Literal["per_point", "single"] = Field(
         default="per_point", description="One yes/no call per key point (robust), or one call for all (strong models)."
     )
+    api_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Comma-separated keys for the admin and batch endpoints (`X-API-Key` or "
+        "`Authorization: Bearer`). Empty: those endpoints answer 403.",
+    )
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed by CORS (`*` for any). Empty: CORS off."
+    )
+    max_request_bytes: int = Field(
+        default=2_000_000, ge=1024, description="Largest request body accepted (bytes); larger ones get 413."
+    )
+    rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Grading requests (answers, /v1/grade, batch) per client per minute, per process; 0 turns "
+        "the limit off. A client is its session token or API key, else its address.",
+    )
+    rate_limit_burst: int = Field(default=20, ge=1, description="Grading requests a client may send at once before the rate applies.")
+    log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="`json`: one JSON object per line with the request id; `text` for reading by eye."
+    )
     host: str = Field(default="127.0.0.1", description="Address `interviewer serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `interviewer serve` listens on.")
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'interviewer.db'}"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def sources_dir(self) -> Path:

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from interviewer import Settings
 
+API_KEY = "test-batch-key"
+KEY = {"X-API-Key": API_KEY}
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
 
 
@@ -19,7 +21,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(corpus, data_dir: Path):
-    with TestClient(create_app(Settings(data_dir=data_dir), corpus=corpus)) as c:
+    with TestClient(create_app(Settings(data_dir=data_dir, api_keys=API_KEY), corpus=corpus)) as c:
         yield c
 
 
@@ -143,15 +145,15 @@ def test_batch_endpoint(client: TestClient) -> None:
         {"id": "c", "question_id": "bn-train-test", "answer": "BN训练时用batch统计量", "score": 4},
     ]
     body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{oops\n"
-    r = client.post("/v1/grade/batch", content=body.encode(), headers={"content-type": "application/x-ndjson"})
+    r = client.post("/v1/grade/batch", content=body.encode(), headers={"content-type": "application/x-ndjson", **KEY})
     assert r.status_code == 200
     out = r.json()
     assert [x["id"] for x in out["results"]] == ["a", "b", "c"] and len(out["problems"]) == 1
     assert out["metrics"]["n"] == 3 and out["metrics"]["pearson"] is not None
-    r = client.post("/v1/grade/batch", content=json.dumps({"question_id": "bn-train-test", "answer": "x"}).encode())
+    r = client.post("/v1/grade/batch", content=json.dumps({"question_id": "bn-train-test", "answer": "x"}).encode(), headers=KEY)
     assert r.status_code == 200 and r.json()["metrics"] is None
-    assert client.post("/v1/grade/batch", content=b"").status_code == 400
-    assert client.post("/v1/grade/batch", content=b"\xff\xfe").status_code == 400
+    assert client.post("/v1/grade/batch", content=b"", headers=KEY).status_code == 400
+    assert client.post("/v1/grade/batch", content=b"\xff\xfe", headers=KEY).status_code == 400
 
 
 def test_question_detail_readyz_and_chat_page(client: TestClient) -> None:

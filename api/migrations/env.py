@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import engine_from_config, pool, text
 from sqlmodel import SQLModel
 
 from api import db  # noqa: F401 - registers the tables on SQLModel.metadata
@@ -27,6 +27,9 @@ def run_online() -> None:
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas start together: one migrates, the others wait and then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7234001)"))
             context.run_migrations()
 
 

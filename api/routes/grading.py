@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from interviewer.answerset import AnswerSetError, RowProblem, parse_answer_set_text
 from interviewer.batch import RowResult, grade_rows
 from interviewer.resolve import UnknownQuestion
 
-from ..deps import GraderDep, ResolverDep, SettingsDep
+from ..deps import ApiKey, GraderDep, RateLimited, ResolverDep, SettingsDep
 from ..schemas import BatchOut, ErrorBody, GradeIn
 from ..text_input import clean_answer
 
 router = APIRouter(prefix="/v1/grade", tags=["grading"])
-MAX_BATCH_BYTES = 2_000_000
 MAX_BATCH_ROWS = 2000
 
 
-@router.post("", summary="Grade one answer, no session", responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+@router.post(
+    "",
+    summary="Grade one answer, no session",
+    responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    dependencies=[RateLimited],
+)
 def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: SettingsDep) -> dict:
     text = clean_answer(body.answer, settings.max_answer_chars)
     if not (body.question_id or (body.question and body.question.strip()) or body.reference):
@@ -31,13 +36,14 @@ def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: Set
     "/batch",
     response_model=BatchOut,
     summary="Grade an answer set (JSONL body, one row per line; see eval/datasets/README.md)",
-    responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}},
+    description="Needs an API key from INTERVIEWER_API_KEYS (`X-API-Key` header). Bodies are limited by "
+    "INTERVIEWER_MAX_REQUEST_BYTES and to 2,000 rows.",
+    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    dependencies=[ApiKey, RateLimited],
     openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}},
 )
 async def batch(request: Request, grader: GraderDep, resolver: ResolverDep) -> BatchOut:
-    raw = await request.body()
-    if len(raw) > MAX_BATCH_BYTES:
-        raise HTTPException(status_code=413, detail=f"the body is {len(raw)} bytes; the limit is {MAX_BATCH_BYTES}")
+    raw = await request.body()  # BodyLimitMiddleware has already bounded its size
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -51,6 +57,11 @@ async def batch(request: Request, grader: GraderDep, resolver: ResolverDep) -> B
         raise HTTPException(status_code=400, detail="the body holds no rows; send one JSON object per line")
     if len(rows) > MAX_BATCH_ROWS:
         raise HTTPException(status_code=413, detail=f"{len(rows)} rows; the limit is {MAX_BATCH_ROWS} per request")
+    # Grading is CPU-bound: off the event loop, so health checks and other requests still answer.
+    return await run_in_threadpool(_grade_batch, grader, resolver, rows)
+
+
+def _grade_batch(grader: GraderDep, resolver: ResolverDep, rows: list) -> BatchOut:
     results: list[dict] = []
     problems: list[str] = []
     for item in grade_rows(grader, resolver, rows):

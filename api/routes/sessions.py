@@ -12,8 +12,8 @@ from interviewer.interview import InterviewConfig, InterviewError
 from interviewer.llm.coach import Phrasing, feedback_phrasing, followup_phrasing
 from interviewer.report import build_report
 
-from ..deps import CorpusDep, SettingsDep, StoreDep, passages_for
-from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
+from ..deps import CorpusDep, RateLimited, SettingsDep, StoreDep, passages_for
+from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut, answer_response
 from ..store import Loaded, SessionStore, StoreError
 from ..text_input import clean_answer
 
@@ -58,27 +58,32 @@ def create_session(body: SessionCreate, store: StoreDep, request: Request) -> Se
     )
 
 
-@router.post("/{session_id}/answers", response_model=AnswerOut, summary="Answer the current question", responses=ERRORS)
+@router.post(
+    "/{session_id}/answers",
+    response_model=AnswerOut,
+    summary="Answer the current question",
+    description="Send `Idempotency-Key: <unique string>` to make retries safe: a repeated request with the same key "
+    "and answer gets the stored response back (header `Idempotent-Replayed: true`) instead of a second turn.",
+    responses={**ERRORS, 429: {"model": ErrorBody}},
+    dependencies=[RateLimited],
+)
 def answer(
     session_id: SessionId,
     body: AnswerIn,
     store: StoreDep,
     settings: SettingsDep,
+    response: Response,
     authorization: Annotated[str | None, Header()] = None,
-) -> AnswerOut:
+    idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[\x21-\x7e]+$")] = None,
+) -> dict:
     text = clean_answer(body.text, settings.max_answer_chars)
     try:
-        turn, interview = store.answer(session_id, _token(authorization), text)
+        answered = store.answer(session_id, _token(authorization), text, answer_response, idempotency_key)
     except (StoreError, InterviewError) as e:
         raise _fail(e) from e
-    return AnswerOut(
-        turn=len(interview.state.turns) - 1,
-        grade=turn.grade,
-        skipped=turn.skipped,
-        next=MoveOut(**turn.next.model_dump()),
-        done=interview.done,
-        score_so_far=interview.overall_score(),
-    )
+    if answered.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answered.response
 
 
 @router.get("/{session_id}", response_model=SessionOut, summary="Transcript and state", responses=ERRORS)
