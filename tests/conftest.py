@@ -21,7 +21,10 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if key.startswith("INTERVIEWER_"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "data"))
-    from interviewer.settings import get_settings
+    from interviewer.settings import Settings, get_settings
+
+    # A developer's ./.env (e.g. INTERVIEWER_GRADER=hybrid) must not change what the tests see.
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
 
     get_settings.cache_clear()
     yield
