@@ -64,3 +64,46 @@ def small_corpus_dir(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(DATA / "small_corpus", target)
     return target
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------------
+# One throwaway cluster per test session (tests/pg.py); each test that needs a clean database gets its own
+# (CREATE DATABASE is cheap). Without the server binaries the tests skip, except on CI, where they must run.
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+    pytest.skip(reason)
+
+
+def start_pg_cluster():  # noqa: ANN201 - pg.PgCluster
+    """A new cluster, or skip/fail (CI) when PostgreSQL is not installed. The caller destroys it."""
+    from pg import PgCluster, PgUnavailable
+
+    try:
+        return PgCluster.start()
+    except PgUnavailable as e:
+        _pg_unavailable(str(e))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The session's PostgreSQL cluster (tests/pg.py), started on first use and stopped at the end."""
+    cluster = start_pg_cluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster) -> str:
+    """URL of one database shared by the whole session (for tests that only read or use unique ids)."""
+    return pg_cluster.create_database("interviewer_shared")
+
+
+@pytest.fixture
+def pg_db_url(pg_cluster) -> str:
+    """URL of a fresh, empty database for this test, dropped afterwards."""
+    url = pg_cluster.create_database()
+    yield url
+    pg_cluster.drop_database(url.rsplit("/", 1)[-1])

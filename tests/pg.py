@@ -1,0 +1,159 @@
+"""A throwaway PostgreSQL cluster for tests: initdb into a temp dir, one server on 127.0.0.1 and a free port.
+
+No system service is used or touched. As root (CI containers) the server runs as the ``postgres`` user through
+``runuser``, since PostgreSQL refuses to run as root; as any other user it runs directly.
+
+    cluster = PgCluster.start()      # raises PgUnavailable when the server binaries are missing
+    url = cluster.create_database()  # postgresql+psycopg://app:...@127.0.0.1:PORT/test_...
+    cluster.stop(); cluster.restart()  # the same data, the same port
+    cluster.destroy()
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+ROLE = "app"
+PASSWORD = "apppw"
+SUPERUSER = "postgres"
+
+
+class PgUnavailable(RuntimeError):
+    """The PostgreSQL server binaries (initdb, pg_ctl) are not installed, or cannot run here."""
+
+
+def find_bindir() -> Path | None:
+    """The folder holding initdb and pg_ctl: $PG_BINDIR, the newest /usr/lib/postgresql/*/bin, or the PATH."""
+    candidates = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(Path(os.environ["PG_BINDIR"]))
+
+    def version(p: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", p)) or (0,)
+
+    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)]
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).resolve().parent)
+    for c in candidates:
+        if (c / "initdb").is_file() and (c / "pg_ctl").is_file():
+            return c
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgCluster:
+    def __init__(self, bindir: Path, root: Path, port: int, run_as: str | None) -> None:
+        self.bindir = bindir
+        self.root = root
+        self.port = port
+        self.run_as = run_as  # "postgres" when we are root, else None
+        self.data = root / "data"
+        self.log = root / "server.log"
+        self.running = False
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls) -> PgCluster:
+        bindir = find_bindir()
+        if bindir is None:
+            raise PgUnavailable("PostgreSQL server binaries not found (initdb/pg_ctl); install Debian's `postgresql`")
+        run_as = None
+        if os.geteuid() == 0:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PgUnavailable("running as root but there is no `postgres` user to run the server") from None
+            if shutil.which("runuser") is None:
+                raise PgUnavailable("running as root but `runuser` is missing")
+            run_as = "postgres"
+        # A short path: the unix socket lives here and socket paths are limited to ~107 bytes.
+        root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp" if Path("/tmp").is_dir() else None))
+        if run_as:
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+        cluster = cls(bindir, root, free_port(), run_as)
+        atexit.register(cluster.destroy)  # a crashed test run still stops its server
+        try:
+            cluster._run(
+                "initdb", "-D", str(cluster.data), "-U", SUPERUSER, "-E", "UTF8", "--locale=C.UTF-8",
+                "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync",
+            )
+            cluster.restart()
+            cluster.admin(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        except Exception:
+            cluster.destroy()
+            raise
+        return cluster
+
+    def _run(self, tool: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        cmd = [str(self.bindir / tool), *args]
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root)
+        if r.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({r.returncode}): {r.stderr.strip() or r.stdout.strip()}\n{self.log_tail()}")
+        return r
+
+    def restart(self) -> None:
+        """Start the server (again, after ``stop``): same data directory, same port."""
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off " \
+               "-c max_connections=100"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", opts, "start")
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: disconnect clients, roll back, shut down cleanly; ``immediate``: abort)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+        self.running = False
+
+    def destroy(self) -> None:
+        if self.running:
+            try:
+                self.stop("immediate")
+            except Exception:  # noqa: BLE001 - best effort at exit
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    # -- databases -----------------------------------------------------------------------------------------
+
+    def admin(self, *statements: str, dbname: str = "postgres") -> None:
+        """Run statements as the superuser over the unix socket (trust auth), outside a transaction."""
+        import psycopg
+
+        with psycopg.connect(host=str(self.root), port=self.port, user=SUPERUSER, dbname=dbname, autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql)
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://{ROLE}:{PASSWORD}@127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self, name: str | None = None) -> str:
+        """A new empty database owned by the app role; returns its SQLAlchemy URL."""
+        name = name or f"test_{uuid.uuid4().hex[:12]}"
+        self.admin(f'CREATE DATABASE "{name}" OWNER {ROLE}')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
