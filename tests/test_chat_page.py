@@ -8,13 +8,13 @@ question, and therefore which key points an answer covers, is known in advance.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from servers import serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -29,36 +29,15 @@ PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2
 EMPTY_DETAIL = "the answer is empty; write something before sending"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(corpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with the shipped corpus, served by uvicorn in a thread; a fresh database for this module."""
-    import uvicorn
-
     from api.main import create_app
     from interviewer import Settings
 
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("chat-page-data")), corpus=corpus)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="chat-page-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(app, name="chat-page-uvicorn") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
