@@ -157,3 +157,91 @@ class PgCluster:
 
     def drop_database(self, name: str) -> None:
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- `interviewer serve` as a real process -------------------------------------------------------------------
+# The replica and crash tests run the API the way production does: its own process, killed and restarted.
+
+
+def prepare_data_dir(target: Path, built: Path | None) -> Path:
+    """A private data dir for one API process, seeded with the index and embedding cache of ``built`` (so the
+    process does not re-encode the corpus) but not its SQLite database."""
+    target.mkdir(parents=True, exist_ok=True)
+    if built is not None:
+        for sub in ("index", "cache"):
+            if (built / sub).is_dir() and not (target / sub).exists():
+                shutil.copytree(built / sub, target / sub)
+    return target
+
+
+class ApiProcess:
+    """``python -m interviewer.cli serve`` on 127.0.0.1 and a free port, configured only through the environment."""
+
+    def __init__(self, data_dir: Path, database_url: str = "", port: int | None = None, **settings: str) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir.parent / f"api-{self.port}.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
+        env.update(
+            INTERVIEWER_DATA_DIR=str(data_dir),
+            INTERVIEWER_DATABASE_URL=database_url,
+            INTERVIEWER_EMBEDDING_THREADS="1",
+            INTERVIEWER_RATE_LIMIT_PER_MINUTE="0",
+            INTERVIEWER_LOG_FORMAT="text",
+            OMP_WAIT_POLICY="PASSIVE",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update({f"INTERVIEWER_{k.upper()}": str(v) for k, v in settings.items()})
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ApiProcess:
+        import sys
+
+        with open(self.log, "ab") as log:
+            # cwd outside the checkout: a developer's .env there must not configure the test server.
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "interviewer.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env, cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        return self
+
+    def wait_ready(self, timeout: float = 120) -> ApiProcess:
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc is None or self.proc.poll() is not None:
+                raise RuntimeError(f"the API process exited ({self.proc and self.proc.returncode}):\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API process was not ready after {timeout:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing, as when the machine or the OOM killer takes it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def log_tail(self, n: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
