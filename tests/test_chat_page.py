@@ -343,3 +343,31 @@ def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
     assert page.evaluate("sessionStorage.getItem('interviewer.session')") is None
     # Chromium logs the two deliberate 400s (empty answers); nothing else may go wrong.
     assert [e for e in tab.errors if "status of 400" not in e] == []
+
+
+MD_PAYLOAD = "[点我](javascript:window.__pwned=3) <a href=\"javascript:window.__pwned=4\">x</a> ![i](x onerror=window.__pwned=5) BN训练时用batch统计量。"
+
+
+def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -> None:
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        r = http.post("/v1/sessions", json={"topics": [TOPIC], "n_questions": 1, "language": "zh", "max_followups": 1})
+        sid, auth = r.json()["session_id"], {"Authorization": f"Bearer {r.json()['token']}"}
+        for text in (PAYLOAD, MD_PAYLOAD):
+            if not http.get(f"/v1/sessions/{sid}", headers=auth).json()["finished"]:
+                assert http.post(f"/v1/sessions/{sid}/answers", json={"text": text}, headers=auth).status_code == 200
+        html = http.get(f"/v1/sessions/{sid}/report", params={"format": "html"}, headers=auth)
+        md = http.get(f"/v1/sessions/{sid}/report", params={"format": "md"}, headers=auth).text
+    assert html.headers["content-type"].startswith("text/html")
+    assert "<script" not in html.text and "&lt;script&gt;" in html.text
+    assert "<script" not in md and "<img" not in md and "](javascript" not in md
+    tab = open_tab("zh-CN")
+    tab.page.set_content(html.text)
+    tab.page.wait_for_timeout(300)
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.page.evaluate("document.querySelectorAll('script, img, a[href^=\"javascript\"]').length") == 0
+    assert "window.__pwned=1" in tab.page.inner_text("body")  # shown, as text
+    for link in tab.page.locator("a").all():
+        link.click(no_wait_after=True, timeout=2000) if link.is_visible() else None
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
