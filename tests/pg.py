@@ -18,6 +18,7 @@ import pwd
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import uuid
@@ -168,9 +169,18 @@ def prepare_data_dir(target: Path, built: Path | None) -> Path:
     process does not re-encode the corpus) but not its SQLite database."""
     target.mkdir(parents=True, exist_ok=True)
     if built is not None:
-        for sub in ("index", "cache"):
-            if (built / sub).is_dir() and not (target / sub).exists():
-                shutil.copytree(built / sub, target / sub)
+        if (built / "index").is_dir() and not (target / "index").exists():
+            shutil.copytree(built / "index", target / "index")
+        # The embedding cache is a SQLite database in WAL mode that another test process may be writing:
+        # copy it through SQLite's backup API, which yields a consistent snapshot, not file by file.
+        for db in sorted((built / "cache").glob("*.sqlite")) if (built / "cache").is_dir() else []:
+            (target / "cache").mkdir(exist_ok=True)
+            src, dst = sqlite3.connect(db, timeout=30), sqlite3.connect(target / "cache" / db.name)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
     return target
 
 
@@ -232,6 +242,9 @@ class ApiProcess:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        """SIGTERM (uvicorn shuts down gracefully), SIGKILL after 10 s. Prints the log tail, which pytest shows
+        only when the test failed."""
+        print(f"--- {self.url} (pid {self.proc and self.proc.pid}) log tail ---\n{self.log_tail()}")
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
