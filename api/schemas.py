@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from interviewer.interview import Interview, Turn
 
@@ -57,15 +59,51 @@ class QuestionDetail(QuestionSummary):
     source: dict | None = None
 
 
+# Text with at least one character that is neither white space nor a control character. Documented in the
+# OpenAPI schema only: the routes enforce it themselves (api/text_input.py) with a 400 that says what to do.
+HAS_TEXT = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _json_integer(value: object) -> object:
+    # JSON Schema's "integer": 2 and 2.0, never true or "2" (pydantic's lax mode would take both).
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_json_integer)]
+# Bounds before the validator, so the OpenAPI schema shows them as minimum/maximum.
+DIFFICULTY = Annotated[int, Field(ge=1, le=3), BeforeValidator(_json_integer)]
+DIFFICULTY_RANGES = [[lo, hi] for lo in (1, 2, 3) for hi in (1, 2, 3) if lo <= hi]
+
+
 class SessionCreate(BaseModel):
-    topics: list[str] = Field(default_factory=list, max_length=30, examples=[["batch-norm", "optimizers"]])
-    n_questions: int = Field(default=5, ge=1, le=20)
+    topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=30,
+        examples=[["batch-norm", "optimizers"]],
+        description="Topic ids from GET /v1/topics; empty for all. An unknown id gets 400.",
+    )
+    # Integers as JSON Schema has them: `true` or `"5"` are refused instead of silently converted.
+    n_questions: Integer = Field(default=5, ge=1, le=20)
     language: Literal["zh", "en"] = "zh"
-    max_followups: int = Field(default=2, ge=0, le=5)
-    difficulty: tuple[int, int] = Field(default=(1, 3), examples=[[1, 3]])
-    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    max_followups: Integer = Field(default=2, ge=0, le=5)
+    difficulty: tuple[DIFFICULTY, DIFFICULTY] = Field(
+        default=(1, 3),
+        examples=[[1, 3]],
+        description="Lowest and highest difficulty, within 1-3, lowest first.",
+        json_schema_extra={"enum": DIFFICULTY_RANGES},
+    )
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = None
 
     model_config = {"extra": "forbid"}
+
+    @field_validator("difficulty")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise PydanticCustomError("value_error", "give the lowest difficulty first, e.g. [1, 3]")
+        return value
 
 
 class MoveOut(BaseModel):
@@ -86,7 +124,12 @@ class SessionCreated(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    text: str = Field(examples=["训练时用当前batch的均值和方差，测试时用训练中滑动平均得到的全局均值和方差。"])
+    text: str = Field(
+        examples=["训练时用当前batch的均值和方差，测试时用训练中滑动平均得到的全局均值和方差。"],
+        description="The answer. Control characters are removed; an empty answer gets 400, one over the "
+        "server's INTERVIEWER_MAX_ANSWER_CHARS gets 413. Send `skip` to skip the question.",
+        json_schema_extra={"minLength": 1, "pattern": HAS_TEXT},
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -137,13 +180,76 @@ class SessionOut(BaseModel):
     transcript: list[TurnOut]
 
 
-class GradeIn(BaseModel):
-    question_id: str | None = Field(default=None, max_length=200, examples=["bn-train-test"])
-    question: str | None = Field(default=None, max_length=2000)
-    reference: str | list[str] | None = None
-    answer: str
+REFERENCE_CHARS = 8000
+REFERENCE_ITEMS = 50
+ReferenceText = Annotated[str, Field(max_length=REFERENCE_CHARS)]
 
-    model_config = {"extra": "forbid"}
+
+def _has_text(value: str) -> bool:
+    return re.search(HAS_TEXT, value) is not None
+
+
+def _reference_schema(schema: dict) -> None:
+    """Document what GradeIn._reference checks: non-blank texts, 1 to REFERENCE_ITEMS of them."""
+    for option in schema.get("anyOf", []):
+        if option.get("type") == "string":
+            option.update(minLength=1, pattern=HAS_TEXT)
+        elif option.get("type") == "array":
+            option.update(minItems=1, maxItems=REFERENCE_ITEMS)
+            option["items"].update(minLength=1, pattern=HAS_TEXT)
+
+
+class GradeIn(BaseModel):
+    """What to grade against: a bank question id, a free-text question matched to the bank, or a reference
+    answer (with an optional question); at least one of them."""
+
+    question_id: str | None = Field(default=None, max_length=200, examples=["bn-train-test"])
+    question: str | None = Field(default=None, max_length=2000, description="Ignored when blank.")
+    reference: ReferenceText | list[ReferenceText] | None = Field(
+        default=None,
+        description=f"A reference answer, or its points as a list; at most {REFERENCE_CHARS} characters in all.",
+        json_schema_extra=_reference_schema,
+    )
+    answer: str = Field(
+        description="The answer to grade; the same rules as a session answer (400 when empty, 413 when too long).",
+        json_schema_extra={"minLength": 1, "pattern": HAS_TEXT},
+    )
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": ["question_id"], "properties": {"question_id": {"type": "string", "minLength": 1}}},
+                {"required": ["question"], "properties": {"question": {"type": "string", "pattern": HAS_TEXT}}},
+                {"required": ["reference"], "properties": {"reference": {"type": ["string", "array"]}}},
+            ]
+        },
+    }
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str | None) -> str | None:
+        return value if value is not None and _has_text(value) else None
+
+    @field_validator("reference")
+    @classmethod
+    def _reference(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if value is None:
+            return None
+        texts = [value] if isinstance(value, str) else value
+        if not texts or not all(_has_text(t) for t in texts):
+            raise PydanticCustomError("value_error", "give the reference as text, or as a list of texts, none of them blank")
+        if len(texts) > REFERENCE_ITEMS:
+            raise PydanticCustomError("value_error", "at most {n} reference texts", {"n": REFERENCE_ITEMS})
+        if sum(map(len, texts)) > REFERENCE_CHARS:
+            raise PydanticCustomError("value_error", "the reference is over {n} characters in all", {"n": REFERENCE_CHARS})
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_grade_against(self) -> GradeIn:
+        if not (self.question_id or self.question or self.reference):
+            raise PydanticCustomError("value_error", "give question_id, question or reference")
+        return self
 
 
 class BatchOut(BaseModel):

@@ -6,7 +6,9 @@ import re
 
 from fastapi import HTTPException
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls except tab, newline and carriage return; DEL; and lone UTF-16 surrogates, which JSON can carry
+# as "\ud800" escapes but no UTF-8 encoder (SQLite, PostgreSQL, the embedder) accepts.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_answer(text: str, limit: int) -> str:

@@ -14,7 +14,8 @@ router = APIRouter(
     prefix="/v1/admin",
     tags=["admin"],
     dependencies=[ApiKey],
-    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+    # 422: this app answers invalid parameters with ErrorBody (one sentence), not FastAPI's error list.
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 
 
@@ -50,7 +51,7 @@ def stats(store: StoreDep) -> AdminStats:
     "/sessions/{session_id}",
     status_code=204,
     summary="Delete a session and its turns",
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}},
 )
 def delete_session(
     store: StoreDep, session_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]

@@ -23,8 +23,6 @@ MAX_BATCH_ROWS = 2000
 )
 def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: SettingsDep) -> dict:
     text = clean_answer(body.answer, settings.max_answer_chars)
-    if not (body.question_id or (body.question and body.question.strip()) or body.reference):
-        raise HTTPException(status_code=422, detail="give question_id, question or reference")
     try:
         resolved = resolver.resolve(body.question_id, body.question, body.reference)
     except UnknownQuestion as e:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from ..deps import CorpusDep
 from ..schemas import ErrorBody, QuestionDetail, QuestionSummary, TopicOut
@@ -28,7 +28,7 @@ def topics(corpus: CorpusDep) -> list[TopicOut]:
     "/questions",
     response_model=list[QuestionSummary],
     summary="Questions of the bank, optionally of one topic",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 def questions(
     corpus: CorpusDep,
@@ -50,8 +50,13 @@ def questions(
     ]
 
 
-@router.get("/questions/{question_id}", response_model=QuestionDetail, summary="One question with its key points", responses={404: {"model": ErrorBody}})
-def question(corpus: CorpusDep, question_id: str) -> QuestionDetail:
+@router.get(
+    "/questions/{question_id}",
+    response_model=QuestionDetail,
+    summary="One question with its key points",
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+def question(corpus: CorpusDep, question_id: Annotated[str, Path(max_length=200)]) -> QuestionDetail:
     q = corpus.bank.get(question_id)
     if q is None:
         raise HTTPException(status_code=404, detail=f"unknown question {question_id!r}; see GET /v1/questions")

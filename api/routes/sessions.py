@@ -42,7 +42,15 @@ def _fail(e: Exception) -> HTTPException:
     return HTTPException(status_code=400, detail=str(e))
 
 
-@router.post("", response_model=SessionCreated, status_code=201, summary="Start an interview", responses=ERRORS)
+@router.post(
+    "",
+    response_model=SessionCreated,
+    status_code=201,
+    summary="Start an interview",
+    description="400 when a topic is unknown (see GET /v1/topics) or no question of the bank matches the topics "
+    "and difficulty range; 422 when the body does not follow the schema.",
+    responses=ERRORS,
+)
 def create_session(body: SessionCreate, store: StoreDep, request: Request) -> SessionCreated:
     try:
         config = InterviewConfig(**body.model_dump())
