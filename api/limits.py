@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """A BaseException so that body parsing (which turns any Exception into a 400) lets it through to us."""
 
 
 class BodyLimitMiddleware:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,10 +28,13 @@ class ResolvedQuestion:
 
 
 class QuestionResolver:
+    MAX_DERIVED = 2048
+
     def __init__(self, corpus: Corpus, min_confidence: float = 0.85) -> None:
         self.corpus = corpus
         self.min_confidence = min_confidence
-        self._derived: dict[str, Question] = {}
+        # Bounded: every new reference sent to /v1/grade derives a question, and the service runs for weeks.
+        self._derived: OrderedDict[str, Question] = OrderedDict()
 
     def resolve(
         self, question_id: str | None = None, question: str | None = None, reference: list[str] | str | None = None
@@ -64,7 +68,9 @@ class QuestionResolver:
     ) -> Question:
         text = "\n".join(reference)
         key = hashlib.sha1(f"{question_id}\0{question}\0{text}".encode()).hexdigest()[:12]
-        if key not in self._derived:
+        if key in self._derived:
+            self._derived.move_to_end(key)
+        else:
             qid = question_id or f"ref-{key}"
             if base is not None:
                 qtext = base.question
@@ -77,4 +83,6 @@ class QuestionResolver:
                 reference=Bilingual(**{detect_language(text): text}),
                 key_points=derive_key_points(text, qid, question=question or qtext.get("zh")),
             )
+            if len(self._derived) > self.MAX_DERIVED:
+                self._derived.popitem(last=False)
         return self._derived[key]

@@ -61,7 +61,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the session database; empty for SQLite at DATA_DIR/interviewer.db. "
         "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
     )
-    max_answer_chars: int = Field(default=8000, ge=100, description="Longest answer the API accepts (characters).")
+    max_answer_chars: int = Field(
+        default=4000,
+        ge=100,
+        description="Longest answer the API accepts (characters). Grading time grows with length; spoken "
+        "interview answers rarely pass 1,500.",
+    )
     grader: Literal["embedding", "llm", "hybrid"] = Field(
         default="embedding", description="Who grades: embeddings only, the LLM per key point, or both (see README)."
     )
