@@ -352,16 +352,18 @@ def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -
     import httpx
 
     with httpx.Client(base_url=base_url, timeout=30) as http:
-        r = http.post("/v1/sessions", json={"topics": [TOPIC], "n_questions": 1, "language": "zh", "max_followups": 1})
+        # Two questions, no follow-ups: exactly two answers, whatever their grades.
+        r = http.post("/v1/sessions", json={"topics": ["batch-norm"], "n_questions": 2, "language": "zh", "max_followups": 0})
         sid, auth = r.json()["session_id"], {"Authorization": f"Bearer {r.json()['token']}"}
         for text in (PAYLOAD, MD_PAYLOAD):
-            if not http.get(f"/v1/sessions/{sid}", headers=auth).json()["finished"]:
-                assert http.post(f"/v1/sessions/{sid}/answers", json={"text": text}, headers=auth).status_code == 200
+            assert http.post(f"/v1/sessions/{sid}/answers", json={"text": text}, headers=auth).status_code == 200
+        assert http.get(f"/v1/sessions/{sid}", headers=auth).json()["finished"]
         html = http.get(f"/v1/sessions/{sid}/report", params={"format": "html"}, headers=auth)
         md = http.get(f"/v1/sessions/{sid}/report", params={"format": "md"}, headers=auth).text
     assert html.headers["content-type"].startswith("text/html")
     assert "<script" not in html.text and "&lt;script&gt;" in html.text
-    assert "<script" not in md and "<img" not in md and "](javascript" not in md
+    assert "<script" not in md and "<img" not in md
+    assert "\\[点我\\](javascript" in md and not re.search(r"(?<!\\)\]\(", md)  # brackets escaped: no link
     tab = open_tab("zh-CN")
     tab.page.set_content(html.text)
     tab.page.wait_for_timeout(300)
