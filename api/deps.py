@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -106,29 +105,13 @@ ApiKey = Depends(require_api_key)
 
 
 def passages_for(corpus: Corpus):  # noqa: ANN201
-    """The report's "what to read": source passages for a question's missed points.
+    """The report's "what to read": source passages for a question's missed points."""
 
-    Cached per corpus: a report is fetched again and again while a candidate reads it, and each lookup
-    encodes a query.
-    """
-    cache = _passage_caches.setdefault(id(corpus), _PassageCache(corpus))
-    return cache.find
-
-
-class _PassageCache:
-    def __init__(self, corpus: Corpus) -> None:
-        self.corpus = corpus
-        self.lookup = lru_cache(maxsize=4096)(self._search)
-
-    def _search(self, query: str) -> tuple[dict[str, Any], ...]:
-        hits = self.corpus.search(query, k=2)
-        return tuple(
+    def find(question: Question, missed: list[str]) -> list[dict[str, Any]]:
+        hits = corpus.search(" ".join([question.question.zh or question.question.en, *missed])[:500], k=2)
+        return [
             {"file": h.chunk.file, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line, "title": h.chunk.title, "text": h.chunk.text}
             for h in hits
-        )
+        ]
 
-    def find(self, question: Question, missed: list[str]) -> list[dict[str, Any]]:
-        return [dict(p) for p in self.lookup(" ".join([question.question.zh or question.question.en, *missed])[:500])]
-
-
-_passage_caches: dict[int, _PassageCache] = {}
+    return find

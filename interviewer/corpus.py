@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from .settings import Settings, get_settings
 QUESTION_BOOST = 0.5
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchHit:
     chunk: Chunk
     score: float
@@ -63,6 +64,11 @@ class Corpus:
     encoder: Embedder | None = None
     rebuilt: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A loaded corpus never changes, and reports ask the same questions again and again; each search
+        # otherwise encodes its query.
+        self._search_cached = lru_cache(maxsize=4096)(self._search)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Corpus:
@@ -110,6 +116,9 @@ class Corpus:
             raise ValueError("the search text is empty")
         if not self.chunks:
             return []
+        return list(self._search_cached(text, k))
+
+    def _search(self, text: str, k: int) -> tuple[SearchHit, ...]:
         qv = self.embedder.encode([text], "query")
         scores, rows = self.index.search("chunks", qv, len(self.chunks))
         boost = self._section_boost(qv)
@@ -120,7 +129,7 @@ class Corpus:
             chunk = self.index.chunk(self.index.rows["chunks"][r].ref)
             hits.append(SearchHit(chunk, float(s) + QUESTION_BOOST * boost.get(chunk.section, 0.0)))
         hits.sort(key=lambda h: -h.score)
-        return hits[:k]
+        return tuple(hits[:k])
 
     def _section_boost(self, qv: np.ndarray) -> dict[str, float]:
         """Per source section: how much better its best bank question matches than the field (0 for the rest)."""

@@ -17,12 +17,13 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+
+from servers import free_port
 
 ROLE = "app"
 PASSWORD = "apppw"
@@ -50,12 +51,6 @@ def find_bindir() -> Path | None:
         if (c / "initdb").is_file() and (c / "pg_ctl").is_file():
             return c
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgCluster:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -34,3 +36,12 @@ def serve_in_thread(app: Any, name: str = "test-uvicorn", timeout: float = 30.0)
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def start_session(base: str, timeout: float = 30.0, **body: Any) -> tuple[str, dict[str, str]]:
+    """POST /v1/sessions on a running server: the session id and its Authorization header."""
+    body = {"topics": [], "language": "zh", "max_followups": 0, **body}
+    r = httpx.post(f"{base}/v1/sessions", json=body, timeout=timeout)
+    assert r.status_code == 201, r.text
+    data = r.json()
+    return data["session_id"], {"Authorization": f"Bearer {data['token']}"}

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from conftest import start_pg_cluster
 from pg import ApiProcess, prepare_data_dir
+from servers import start_session
 
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
 # Long enough that grading it takes a while: the process is killed while this request is being handled.
@@ -22,11 +23,7 @@ TIMEOUT = 30.0
 
 
 def _start(base: str, **kw) -> tuple[str, dict]:
-    body = {"topics": [], "n_questions": 4, "language": "zh", "max_followups": 0, "seed": 3, **kw}
-    r = httpx.post(f"{base}/v1/sessions", json=body, timeout=TIMEOUT)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["session_id"], {"Authorization": f"Bearer {data['token']}"}
+    return start_session(base, TIMEOUT, **{"n_questions": 4, "seed": 3, **kw})
 
 
 def _stored(url: str, sid: str) -> tuple[int, list[tuple[int, str]]]:

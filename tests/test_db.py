@@ -15,31 +15,12 @@ from api.db import make_engine, migrate
 from api.schemas import answer_response
 from api.store import Conflict, IdempotencyMismatch, NotFound, SessionStore, Unauthorized
 from conftest import REPO
+from fakes import KeywordGrader
 from interviewer import load_bank
-from interviewer.grade import Evidence, Grade, PointGrade
 from interviewer.interview import InterviewConfig
-from interviewer.models import Question
 
 BANK = load_bank(REPO / "corpus" / "bank")
 MIGRATIONS = Path(api.db.__file__).parent / "migrations"
-
-
-class FakeGrader:
-    """Covers a key point when the answer contains its id's last part; instant, so threads really race."""
-
-    def grade(self, question: Question, answer: str, match_confidence: float | None = None) -> Grade:
-        points = []
-        for kp in question.key_points:
-            tag = kp.id.rsplit(".", 1)[-1]
-            at = answer.find(tag)
-            points.append(
-                PointGrade(
-                    id=kp.id, statement=kp.statement.zh, weight=kp.weight, probability=1.0 if at >= 0 else 0.0,
-                    covered=at >= 0, evidence=Evidence(start=at, end=at + len(tag), text=tag) if at >= 0 else None,
-                )
-            )
-        cov = sum(p.weight * p.probability for p in points) / sum(p.weight for p in points)
-        return Grade(question_id=question.id, score=100 * cov, coverage=cov, key_points=points, flags=[])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -55,7 +36,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(db_url: str):
     migrate(db_url)
     engine = make_engine(db_url)
-    yield SessionStore(engine, BANK, FakeGrader())
+    yield SessionStore(engine, BANK, KeywordGrader())
     engine.dispose()
 
 

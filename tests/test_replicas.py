@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from pg import ApiProcess, prepare_data_dir
+from servers import start_session
 
 pytestmark = pytest.mark.postgres
 
@@ -36,11 +37,7 @@ def replicas(pg_cluster, corpus, session_data, tmp_path_factory):  # noqa: ANN00
 
 
 def _start(base: str, **kw) -> tuple[str, dict]:
-    body = {"topics": [], "n_questions": 15, "language": "zh", "max_followups": 0, "seed": 11, **kw}
-    r = httpx.post(f"{base}/v1/sessions", json=body, timeout=TIMEOUT)
-    assert r.status_code == 201, r.text
-    data = r.json()
-    return data["session_id"], {"Authorization": f"Bearer {data['token']}"}
+    return start_session(base, TIMEOUT, **{"n_questions": 15, "seed": 11, **kw})
 
 
 def _answer(base: str, sid: str, h: dict, text: str, key: str | None = None) -> httpx.Response:
