@@ -6,6 +6,8 @@ One row per answer:
 - ``question_id`` (a bank id) or ``question`` (free text, matched to the closest bank question)
 - ``reference`` (optional): a string or a list of strings; when present, key points are derived from it
   instead of taken from the bank
+- ``alternatives`` (optional): further complete model answers besides ``reference``, any one of which earns
+  full marks; the answer is graded against each and the best grade counts
 - ``answer``: the candidate's text
 - ``score`` and ``score_max`` (optional): the human grade; ``score_max`` defaults to 10
 - ``labels`` (optional): ``{key point id: 0 | 1}``
@@ -28,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 DEFAULT_SCORE_MAX = 10.0
-KNOWN_FIELDS = {"id", "question_id", "question", "reference", "answer", "score", "score_max", "labels"}
+KNOWN_FIELDS = {"id", "question_id", "question", "reference", "alternatives", "answer", "score", "score_max", "labels"}
 
 
 class AnswerSetError(ValueError):
@@ -41,6 +43,7 @@ class AnswerRow(BaseModel):
     question_id: str | None = None
     question: str | None = None
     reference: list[str] | None = None
+    alternatives: list[str] | None = None
     answer: str
     score: float | None = None
     score_max: float = DEFAULT_SCORE_MAX
@@ -140,8 +143,11 @@ def parse_row(raw: Any, line: int) -> AnswerRow | RowProblem:
         question_id = _text(raw.get("question_id"))
         question = _text(raw.get("question"))
         reference = _reference(raw.get("reference"))
+        alternatives = _reference(raw.get("alternatives"))
+        if reference is None and alternatives:
+            reference, alternatives = alternatives[:1], alternatives[1:] or None
         if question_id is None and question is None and reference is None:
-            return RowProblem(line, rid, "needs question_id, question or reference")
+            return RowProblem(line, rid, "needs question_id, question, reference or alternatives")
         score = _number(raw.get("score"), "score")
         score_max = _number(raw.get("score_max"), "score_max") or DEFAULT_SCORE_MAX
         if score_max <= 0:
@@ -154,7 +160,7 @@ def parse_row(raw: Any, line: int) -> AnswerRow | RowProblem:
     meta = {k: v for k, v in raw.items() if k not in KNOWN_FIELDS}
     return AnswerRow(
         line=line, id=rid, question_id=question_id, question=question, reference=reference,
-        answer=answer, score=score, score_max=score_max, labels=labels, meta=meta,
+        answer=answer, score=score, score_max=score_max, labels=labels, meta=meta, alternatives=alternatives,
     )
 
 

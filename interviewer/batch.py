@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .answerset import AnswerRow, RowProblem
 from .grade import Grade
-from .grader import Grader
+from .graders import GraderProtocol as Grader
 from .resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
 
 
@@ -41,11 +41,15 @@ def grade_rows(
     pending: list[tuple[AnswerRow, ResolvedQuestion]] = []
 
     def flush() -> Iterator[RowResult]:
-        grades = grader.grade_many(
-            [(r.question, row.answer) for row, r in pending], [r.match_confidence for _, r in pending]
-        )
-        for (row, r), g in zip(pending, grades):
-            yield RowResult(row, r, g)
+        items = [(q, row.answer) for row, r in pending for q in r.candidates]
+        confidences = [r.match_confidence for _, r in pending for _ in r.candidates]
+        grades = iter(grader.grade_many(items, confidences))
+        for row, r in pending:
+            # Against several complete model answers the best grade counts, as an examiner would read it.
+            best = max((next(grades) for _ in r.candidates), key=lambda g: g.score)
+            if best.question_id != r.question.id:
+                best = best.model_copy(update={"question_id": r.question.id})
+            yield RowResult(row, r, best)
         pending.clear()
 
     for item in rows:
@@ -53,7 +57,7 @@ def grade_rows(
             yield item
             continue
         try:
-            resolved = resolver.resolve(item.question_id, item.question, item.reference)
+            resolved = resolver.resolve(item.question_id, item.question, item.reference, item.alternatives)
         except UnknownQuestion as e:
             yield RowProblem(item.line, item.id, str(e))
             continue

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .flags import PENALTY_RULES
+from .scoring import PENALTY_RULES
 from .grade import Grade
 from .models import Question
 

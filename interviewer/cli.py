@@ -412,6 +412,28 @@ def bench_grade(
         fail(str(e))
 
 
+@bench_app.command("quality")
+def bench_quality(
+    data: Path = typer.Option(Path("out/datasets"), "--data", help="Folder of converted answer sets (written if missing)."),
+    shared: Path = typer.Option(Path("../shared/datasets"), "--shared", help="The public datasets to convert from."),
+    sample: int | None = typer.Option(None, "--sample", min=1, help="At most N rows per split."),
+    grader_name: str = typer.Option("embedding", "--grader", help="embedding, llm or hybrid."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+    as_markdown: bool = typer.Option(False, "--markdown", help="Also print the table as Markdown."),
+) -> None:
+    """Grading quality across data sets, leave-one-dataset-out, beside bare-cosine and word-overlap baselines."""
+    from eval.quality import main as quality_main
+
+    args = ["--data", str(data), "--shared", str(shared), "--grader", grader_name]
+    if sample is not None:
+        args += ["--sample", str(sample)]
+    if json_out is not None:
+        args += ["--json", str(json_out)]
+    if as_markdown:
+        args.append("--markdown")
+    raise typer.Exit(quality_main(args))
+
+
 def main() -> None:
     from pydantic import ValidationError
 

@@ -7,7 +7,6 @@ which has the vectors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .text import Span, cjk_ratio, split_sentences, text_length
 
@@ -16,43 +15,12 @@ FLAG_NAMES = (
     "dont_know",
     "instruction_like",
     "keyword_list",
-    "padding",
     "question_echo",
     "off_topic",
     "other_question",
 )
 
-# How each flag lowers the score (documented in the README; applied in this order, after coverage):
-PENALTY_RULES: dict[str, str] = {
-    "instruction_like": "sentences addressed to the grader are removed before grading and the score is halved",
-    "question_echo": "sentences that repeat the question are not evidence for any key point",
-    "dont_know": "an answer that is mostly 'I don't know' scores 0",
-    "keyword_list": "a list of bare terms without claims is capped at 10",
-    "padding": "when half or more of a 3+ sentence answer (by length) comes close to no key point, the score is multiplied by 0.4",
-    "too_short": "an answer under 4 words/characters of content (and under half a key point's length) is capped at 10",
-    "off_topic": "an answer unrelated to the question is capped at 5",
-    "other_question": "an answer that fits another bank question better is capped at 10",
-}
-
-# The same rules as numbers: ("mul", factor) multiplies the score, ("cap", limit) caps it.
-PENALTIES: dict[str, tuple[str, float]] = {
-    "instruction_like": ("mul", 0.5),
-    "question_echo": ("cap", 0.0),
-    "dont_know": ("cap", 0.0),
-    "too_short": ("cap", 10.0),
-    "keyword_list": ("cap", 10.0),
-    "padding": ("mul", 0.4),
-    "off_topic": ("cap", 5.0),
-    "other_question": ("cap", 10.0),
-}
-
-
-def penalize(score: float, flags: list[str] | set[str] | dict[str, str]) -> float:
-    """``score`` (0-100) lowered by every flag's rule in :data:`PENALTIES`."""
-    for name in flags:
-        kind, value = PENALTIES[name]
-        score = score * value if kind == "mul" else min(score, value)
-    return round(max(0.0, min(100.0, score)), 1)
+# What each flag does to the score: interviewer.scoring.PENALTIES.
 
 
 _INSTRUCTION = re.compile(
@@ -84,13 +52,6 @@ _CLAUSE_MARK = re.compile(
     r"because|so|since|which|that|by|to|the|you|we|it|then|of|with)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class FlagHit:
-    name: str
-    detail: str
-    spans: tuple[Span, ...] = ()
 
 
 def instruction_spans(answer: str) -> list[Span]:
@@ -127,5 +88,20 @@ def is_keyword_list(answer: str) -> bool:
     median = lengths[len(lengths) // 2]
     claims = sum(1 for f in fragments if text_length(f) >= 8 or (text_length(f) >= 5 and _CLAUSE_MARK.search(f)))
     # A real sentence anywhere ("A 1×1 conv is basically a fully connected layer ...") means claims are made.
-    sentences = sum(1 for s in split_sentences(answer) if text_length(s.text) >= 6 and _CLAUSE_MARK.search(s.text))
+    sentences = sum(1 for s in split_sentences(answer) if text_length(s.text) >= 6 and _makes_claims(s.text))
     return median <= 4 and claims <= min(1, len(fragments) // 4) and sentences == 0
+
+
+_EN_FUNCTION = re.compile(r"\b(?:the|a|an|is|are|of|to|and|in|it|that)\b", re.IGNORECASE)
+
+
+def _makes_claims(sentence: str) -> bool:
+    """A sentence with a verb or connective; in a language whose grammar the markers don't know, any long one."""
+    if _CLAUSE_MARK.search(sentence):
+        return True
+    # The markers cover Chinese and English. A Latin-script sentence without a single English function word is
+    # in another language: there a run of six words without a comma is taken to say something, where a list
+    # of terms has a comma every word or two.
+    if cjk_ratio(sentence) >= 0.3 or _EN_FUNCTION.search(sentence):
+        return False
+    return any(text_length(piece) >= 6 for piece in _FRAGMENT_SPLIT.split(sentence))

@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from .bank import Bank
 from .grade import Grade
-from .models import Language, Question
+from .scoring import point_credit, score
+from .models import KeyPoint, Language, Question
 
 HINT_CREDIT = 0.7
 # A missed point is worth a follow-up when its weight is at least this share of the heaviest point's.
@@ -96,6 +97,42 @@ class InterviewState(BaseModel):
     @property
     def done(self) -> bool:
         return self.current is not None and self.current.kind == "done"
+
+
+# Point-level evidence that a key point was made, whatever the answer as a whole looks like.
+_POINT_EVIDENCE = ("sim_rel", "point_words", "point_grams")
+
+
+def followup_target(
+    question: Question, grade: Grade, covered: set[str] | Sequence[str] = (), hinted: Sequence[str] = ()
+) -> KeyPoint | None:
+    """The key point a follow-up should ask about after ``grade``, or None when nothing important is missing.
+
+    Among the important points neither covered nor asked about yet, the one with the least evidence of its
+    own in the answer (its best sentence's similarity and its words), so the candidate is not asked for what
+    they just said. Measured on the development set's partial answers, this asks about a point the labels
+    mark as missing more often than taking the heaviest missed point (eval/QUALITY.md).
+    """
+    if not question.key_points:
+        return None
+    covered = set(covered) | {p.id for p in grade.key_points if p.covered}
+    graded = {p.id: p for p in grade.key_points}
+    heaviest = max(kp.weight for kp in question.key_points)
+    missed = [
+        kp for kp in question.key_points
+        if kp.id not in covered and kp.id not in hinted and kp.weight >= IMPORTANT_SHARE * heaviest
+    ]
+    if not missed:
+        return None
+
+    def evidence(kp: KeyPoint) -> tuple[float, float, float]:
+        p = graded.get(kp.id)
+        if p is None:
+            return (0.0, 0.0, -kp.weight)
+        own = sum(p.features.get(f, 0.0) for f in _POINT_EVIDENCE) if p.features else p.probability
+        return (own, p.probability, -kp.weight)
+
+    return min(missed, key=evidence)
 
 
 def select_questions(bank: Bank, config: InterviewConfig) -> list[str]:
@@ -204,9 +241,10 @@ class Interview:
     @staticmethod
     def _merge(record: QuestionRecord, grade: Grade, factor: float) -> None:
         # Flag penalties (halved for an injection, capped for a keyword list, ...) carry into the credit.
-        penalty = min(1.0, grade.score / (100.0 * grade.coverage)) if grade.coverage > 0 else 0.0
+        raw = score(grade.key_points)
+        penalty = min(1.0, grade.score / raw) if raw > 0 else 0.0
         for p in grade.key_points:
-            earned = p.probability * factor * penalty
+            earned = point_credit(p.probability) * factor * penalty
             record.credit[p.id] = round(max(record.credit.get(p.id, 0.0), earned), 4)
             if p.covered and penalty > 0 and p.id not in record.covered:
                 record.covered.append(p.id)
@@ -219,14 +257,8 @@ class Interview:
     def _next(self, question: Question, record: QuestionRecord, grade: Grade | None, skipped: bool) -> Move:
         state = self.state
         if not skipped and grade is not None and record.followups < state.config.max_followups:
-            covered = self._covered(record, question)
-            heaviest = max(kp.weight for kp in question.key_points)
-            missed = [
-                kp for kp in question.key_points
-                if kp.id not in covered and kp.id not in record.hinted and kp.weight >= IMPORTANT_SHARE * heaviest
-            ]
-            if missed:
-                target = max(missed, key=lambda kp: kp.weight)
+            target = followup_target(question, grade, self._covered(record, question), record.hinted)
+            if target is not None:
                 record.followups += 1
                 record.hinted.append(target.id)
                 return Move(
@@ -291,6 +323,7 @@ __all__: Sequence[str] = [
     "InterviewState",
     "Move",
     "Turn",
+    "followup_target",
     "resume",
     "select_questions",
 ]

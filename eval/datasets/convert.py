@@ -5,8 +5,10 @@
 Writes seed_dev_train.jsonl / seed_dev_test.jsonl (the shipped dev set split by question: a question's
 answers are all on one side, chosen by the parity of the MD5 of its id, so the test half is on unseen questions),
 le_train.jsonl / le_test.jsonl (LE, Chinese, scores 0-1, tuned on s_train_zh, reported on s_eval_zh)
-and scientsbank_{train,test_unseen_answers,test_unseen_questions}.jsonl (English; score 1 = "correct",
-0 otherwise, the 3-way label kept in `label`). The data is read at run time and never copied into the repo.
+scientsbank_* and beetle_{train,test_unseen_answers,test_unseen_questions}.jsonl (English; score 1 = "correct",
+0 otherwise, the 3-way label kept in `label`) and saf_{en,de}_{train,test_unseen_answers,test_unseen_questions}.jsonl
+(English and German; points out of the question's maximum, the tutor's feedback kept in `feedback`).
+The data is read at run time and never copied into the repo.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ DEFAULT_SHARED = REPO.parent / "shared" / "datasets"
 DEFAULT_OUT = REPO / "out" / "datasets"
 
 LE_SPLITS = {"le_train": "s_train_zh.csv", "le_test": "s_eval_zh.csv"}
-SB_SPLITS = {
-    "scientsbank_train": "train.jsonl",
-    "scientsbank_test_unseen_answers": "test_unseen_answers.jsonl",
-    "scientsbank_test_unseen_questions": "test_unseen_questions.jsonl",
+SEMEVAL_FILES = {"train": "train.jsonl", "test_unseen_answers": "test_unseen_answers.jsonl",
+                 "test_unseen_questions": "test_unseen_questions.jsonl"}
+SB_SPLITS = {f"scientsbank_{split}": f for split, f in SEMEVAL_FILES.items()}
+BEETLE_SPLITS = {f"beetle_{split}": f for split, f in SEMEVAL_FILES.items()}
+SAF_SPLITS = {
+    f"saf_{lang}_{split}": f"{lang}_{f}"
+    for lang in ("en", "de")
+    for split, f in (("train", "training.jsonl"), ("test_unseen_answers", "unseen_answers.jsonl"),
+                     ("test_unseen_questions", "unseen_questions.jsonl"))
 }
 
 
@@ -54,20 +61,48 @@ def le_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
         }
 
 
-def scientsbank_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
+def semeval_rows(folder: Path, split_file: str, name: str, dataset: str = "scientsbank", prefix: str = "sb") -> Iterator[dict]:
+    """SciEntsBank or Beetle (SemEval-2013 Task 7, 3-way): score 1 for "correct", 0 otherwise."""
     with open(folder / split_file, encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
             r = json.loads(line)
             yield {
                 "id": f"{name}-{n}",
-                "question_id": f"sb-{r['question_id']}",
+                "question_id": f"{prefix}-{r['question_id']}",
                 "question": r["question"],
-                "reference": r["references"],
+                # Each reference is a complete correct answer on its own: the best match counts.
+                "reference": r["references"][:1],
+                "alternatives": r["references"][1:],
                 "answer": r["answer"],
                 "score": 1 if r["label"] == "correct" else 0,
                 "score_max": 1,
                 "label": r["label"],
-                "dataset": "scientsbank",
+                "dataset": dataset,
+            }
+
+
+def scientsbank_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
+    return semeval_rows(folder, split_file, name)
+
+
+def saf_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
+    """SAF (English or German): points out of the question's maximum, with the tutor's feedback."""
+    lang = split_file[:2]
+    with open(folder / split_file, encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            r = json.loads(line)
+            score_max = float(r["score_max"])
+            yield {
+                "id": f"{name}-{n}",
+                "question_id": f"saf-{lang}-{r['question_id']}",
+                "question": r["question"],
+                "reference": r["reference"],
+                "answer": r["answer"],
+                "score": min(max(float(r["score"]), 0.0), score_max),
+                "score_max": score_max,
+                "label": r["label"],
+                "feedback": r["feedback"],
+                "dataset": f"saf_{lang}",
             }
 
 
@@ -91,12 +126,21 @@ def split_dev(out: Path, dev: Path = DEV) -> dict[str, int]:
     return counts
 
 
+def public_splits(shared: Path) -> list[tuple[str, Iterator[dict]]]:
+    """(split name, rows) of every public set present under ``shared``."""
+    jobs = [(name, le_rows(shared / "le", f, name)) for name, f in LE_SPLITS.items()]
+    jobs += [(name, scientsbank_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
+    if (shared / "beetle").is_dir():
+        jobs += [(name, semeval_rows(shared / "beetle", f, name, "beetle", "beetle")) for name, f in BEETLE_SPLITS.items()]
+    if (shared / "saf").is_dir():
+        jobs += [(name, saf_rows(shared / "saf", f, name)) for name, f in SAF_SPLITS.items()]
+    return jobs
+
+
 def convert(shared: Path, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = split_dev(out)
-    jobs = [(name, le_rows(shared / "le", f, name)) for name, f in LE_SPLITS.items()]
-    jobs += [(name, scientsbank_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
-    for name, rows in jobs:
+    for name, rows in public_splits(shared):
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
             counts[name] = 0
             for row in rows:

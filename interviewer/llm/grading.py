@@ -14,7 +14,8 @@ answer); probability 0.9 for yes, 0.1 for no.
 - no usable verdict (error, garbage, or a "yes" whose quote is not in the answer) → the embedding decides
   (recorded as ``decided_by: embedding`` and in ``fallback``)
 
-In both modes the score is 100 × the weighted mean probability, lowered by the embedding grade's flags.
+In both modes the score comes from :func:`interviewer.scoring.score` over the final probabilities and the
+embedding grade's flags, as for every grader.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from ..flags import instruction_spans, penalize
+from ..flags import instruction_spans
 from ..grade import Evidence, Grade, PointGrade
 from ..grader import Grader
+from ..scoring import coverage as weighted_coverage
+from ..scoring import score as final_score
 from ..models import Question
 from ..text import detect_language
 from .judge import LLMJudge, Verdict
@@ -113,14 +116,13 @@ class LLMGrader:
         if failed:
             self.fallbacks += 1
             fallback = f"embedding decided {len(failed)} of {len(points)} key points: {failed[0]}"
-        weights = sum(p.weight for p in points)
-        coverage = sum(p.weight * p.probability for p in points) / weights if weights else 0.0
+        coverage = weighted_coverage(points)
         timings = {**grade.timings_ms, "llm": round((time.perf_counter() - t) * 1000, 1)}
         return grade.model_copy(
             update={
                 "key_points": points,
                 "coverage": round(coverage, 4),
-                "score": penalize(100.0 * coverage, grade.flags),
+                "score": final_score(points, grade.flags),
                 "grader": self.name,
                 "model_id": self.model_id,
                 "fallback": fallback,

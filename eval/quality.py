@@ -1,0 +1,456 @@
+"""Cross-dataset quality: `interviewer bench quality` or `python -m eval.quality`.
+
+Grades the test splits of every development set (the bank's seed_dev, LE in Chinese, SciEntsBank and Beetle in
+English, SAF in English and German) and prints, per split, how the grades agree with the human ones beside two
+naive baselines computed in the same run: a bare cosine between answer and reference with the same encoder,
+and word overlap (F1) between them.
+
+Leave-one-dataset-out: every learned part behind a set's figures (the calibration) is fitted on the training
+splits of the *other* data sets only, so each figure says how the grader does on answers, questions and
+language it never saw. See eval/QUALITY.md for the method and the latest table.
+
+    python -m eval.quality [--data out/datasets] [--sample N] [--grader embedding|llm|hybrid] [--json FILE]
+                           [--write-calibration FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from scipy.stats import pearsonr, spearmanr
+from sklearn.metrics import cohen_kappa_score, roc_auc_score
+
+from interviewer import Corpus, get_settings, overlap
+from interviewer.answerset import AnswerRow, read_answer_set
+from interviewer.calibration import FEATURES, Calibration, TrainingSet, fit_points
+from interviewer.grade import Grade
+from interviewer.grader import Analysis, Grader
+from interviewer.graders import GraderConfigError, make_grader
+from interviewer.interview import followup_target
+from interviewer.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
+
+from .datasets.convert import DEFAULT_OUT, DEFAULT_SHARED, convert
+
+
+@dataclass(frozen=True)
+class DataSet:
+    name: str
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+    kind: str  # what the human grade is: "points", "binary" or "fraction"
+
+
+def _semeval(name: str) -> DataSet:
+    return DataSet(name, (f"{name}_train",), (f"{name}_test_unseen_answers", f"{name}_test_unseen_questions"), "binary")
+
+
+def _saf(lang: str) -> DataSet:
+    n = f"saf_{lang}"
+    return DataSet(n, (f"{n}_train",), (f"{n}_test_unseen_answers", f"{n}_test_unseen_questions"), "points")
+
+
+SETS: tuple[DataSet, ...] = (
+    DataSet("seed_dev", ("seed_dev_train",), ("seed_dev_test",), "points"),
+    DataSet("le", ("le_train",), ("le_test",), "fraction"),
+    _semeval("scientsbank"),
+    _semeval("beetle"),
+    _saf("en"),
+    _saf("de"),
+)
+
+
+@dataclass
+class Item:
+    """One graded row: its analyses (one per model answer) and the baselines' scores."""
+
+    row: AnswerRow
+    resolved: ResolvedQuestion
+    analyses: list[Analysis]
+    cosine: float
+    word_overlap: float
+
+    @property
+    def human(self) -> float:
+        return float(self.row.fraction or 0.0)
+
+    @property
+    def train_analysis(self) -> Analysis:
+        """The analysis against the closest model answer: what a fit learns from."""
+        return max(self.analyses, key=lambda a: float(a.features["answer_sim"][0]) if len(a.features["answer_sim"]) else 0.0)
+
+
+@dataclass
+class SplitResult:
+    name: str
+    dataset: str
+    grades: list[Grade]
+    items: list[Item]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- data ------------------------------------------------------------------------------------------------
+def ensure_data(folder: Path, shared: Path = DEFAULT_SHARED) -> Path:
+    """The converted answer sets, written from ../shared/datasets when the folder lacks them."""
+    needed = [s for d in SETS for s in d.train + d.test]
+    if all((folder / f"{s}.jsonl").is_file() for s in needed if not s.startswith("seed_dev")) and (
+        folder / "seed_dev_test.jsonl"
+    ).is_file():
+        return folder
+    if not (shared / "le").is_dir():
+        raise SystemExit(f"error: {folder} lacks the converted sets and {shared} has no datasets; pass --data or --shared")
+    convert(shared, folder)
+    return folder
+
+
+def read_split(folder: Path, split: str, sample: int | None, seed: int = 0) -> list[AnswerRow]:
+    path = folder / f"{split}.jsonl"
+    if not path.is_file():
+        return []
+    rows = [r for r in read_answer_set(path) if isinstance(r, AnswerRow)]
+    if sample is not None and len(rows) > sample:
+        rows = random.Random(f"{seed}:{split}").sample(rows, sample)
+    return rows
+
+
+# -- analysis ----------------------------------------------------------------------------------------------
+def analyze_rows(grader: Grader, resolver: QuestionResolver, rows: Sequence[AnswerRow], batch: int = 64) -> list[Item]:
+    encoder = grader.encoder
+    items: list[Item] = []
+    for start in range(0, len(rows), batch):
+        part: list[tuple[AnswerRow, ResolvedQuestion]] = []
+        for row in rows[start : start + batch]:
+            try:
+                part.append((row, resolver.resolve(row.question_id, row.question, row.reference, row.alternatives)))
+            except UnknownQuestion:
+                continue
+        pairs = [(q, row.answer) for row, r in part for q in r.candidates]
+        analyses = iter(grader.analyze_many(pairs))
+        answer_vecs = encoder.encode([row.answer[:600] for row, _ in part], "query")
+        for (row, r), av in zip(part, answer_vecs):
+            refs = [t for q in r.candidates for t in q.reference.all()] or [
+                " ".join(kp.statement.get("en") for kp in r.question.key_points)
+            ]
+            ref_vecs = encoder.encode(refs, "query")
+            a_words = overlap.words(row.answer)
+            items.append(
+                Item(
+                    row=row,
+                    resolved=r,
+                    analyses=[next(analyses) for _ in r.candidates],
+                    cosine=float((ref_vecs @ av).max()),
+                    word_overlap=max(_f1(overlap.words(t), a_words) for t in refs),
+                )
+            )
+    return items
+
+
+def _f1(ref: frozenset[str], ans: frozenset[str]) -> float:
+    common = len(ref & ans)
+    return 2 * common / (len(ref) + len(ans)) if common else 0.0
+
+
+def training_set(items: Sequence[tuple[Item, str]]) -> TrainingSet:
+    answers = []
+    for item, source in items:
+        a = item.train_analysis
+        q = a.question
+        labels = None
+        if item.row.labels:
+            labels = [float(item.row.labels[kp.id]) if kp.id in item.row.labels else math.nan for kp in q.key_points]
+        if not q.key_points:
+            continue
+        answers.append((a.features, [kp.weight for kp in q.key_points], labels, item.row.fraction, source))
+    return TrainingSet.build(answers)
+
+
+def fit_calibration(
+    base: Calibration, items: Sequence[tuple[Item, str]], features: tuple[str, ...] | None = None
+) -> Calibration:
+    data = training_set(items)
+    points = fit_points(data, features=features)
+    counts: dict[str, int] = defaultdict(int)
+    for s in data.source:
+        counts[s] += 1
+    return Calibration(
+        model_id=base.model_id, points=points, thresholds=base.thresholds, fitted_on={"answers": dict(counts)}, exact=True
+    )
+
+
+def decide(grader: Grader, item: Item, calibration: Calibration) -> Grade:
+    grades = [grader.decide(a, calibration) for a in item.analyses]
+    best = max(grades, key=lambda g: g.score)
+    return best if best.question_id == item.resolved.question.id else best.model_copy(
+        update={"question_id": item.resolved.question.id}
+    )
+
+
+# -- metrics -------------------------------------------------------------------------------------------------
+def _corr(fn, a: np.ndarray, b: np.ndarray) -> float | None:  # noqa: ANN001 - scipy correlation function
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return None
+    v = float(fn(a, b)[0])
+    return None if math.isnan(v) else round(v, 4)
+
+
+def agreement(pred: np.ndarray, human: np.ndarray, qids: Sequence[str]) -> dict[str, float | None]:
+    """Pearson, Spearman, mean per-question Pearson and AUC (full marks vs the rest) of any score."""
+    out: dict[str, float | None] = {
+        "pearson": _corr(pearsonr, pred, human),
+        "spearman": _corr(spearmanr, pred, human),
+    }
+    per_q: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(qids):
+        per_q[q].append(i)
+    rs = [_corr(pearsonr, pred[ix], human[ix]) for ix in per_q.values() if len(ix) >= 3]
+    valid = [r for r in rs if r is not None]
+    out["per_question_pearson"] = round(float(np.mean(valid)), 4) if valid else None
+    full = (human >= 0.999).astype(int)
+    out["auc"] = round(float(roc_auc_score(full, pred)), 4) if 0 < full.sum() < len(full) else None
+    return out
+
+
+def split_metrics(res: SplitResult) -> dict[str, Any]:
+    human = np.array([i.human for i in res.items])
+    score = np.array([g.score / 100 for g in res.grades])
+    qids = [i.resolved.question.id for i in res.items]
+    m: dict[str, Any] = {"dataset": res.dataset, "n": len(res.items), **agreement(score, human, qids)}
+    bins = 4
+    m["qwk"] = (
+        round(float(cohen_kappa_score(np.round(human * bins), np.round(score * bins), weights="quadratic")), 4)
+        if len(set(np.round(human * bins))) > 1
+        else None
+    )
+    full = human >= 0.999
+    m["full_mark_n"] = int(full.sum())
+    m["full_mark_flagged"] = round(float(np.mean([bool(g.flags) for g, f in zip(res.grades, full) if f])), 4) if full.any() else None
+    m["full_mark_mean_score"] = round(float(score[full].mean() * 100), 1) if full.any() else None
+    flags: dict[str, int] = defaultdict(int)
+    for g in res.grades:
+        for f in g.flags:
+            flags[f] += 1
+    m["flags"] = dict(flags)
+    m["baseline_cosine"] = agreement(np.array([i.cosine for i in res.items]), human, qids)
+    m["baseline_overlap"] = agreement(np.array([i.word_overlap for i in res.items]), human, qids)
+    m.update(res.extra)
+    return m
+
+
+def seed_dev_extras(
+    res: SplitResult, extra_items: Sequence[Item] = (), extra_grades: Sequence[Grade] = ()
+) -> dict[str, Any]:
+    """The bank's own test half: adversarial answers, strong answers, key-point labels, follow-up targets."""
+    out: dict[str, Any] = {}
+    by_cat: dict[str, list[float]] = defaultdict(list)
+    for item, g in zip(res.items, res.grades):
+        by_cat[str(item.row.meta.get("category", ""))].append(g.score)
+    adv = [s for c, v in by_cat.items() if c.startswith("adv_") for s in v]
+    if adv:
+        out["adversarial_max"] = max(adv)
+        out["adversarial_over_20"] = sum(1 for s in adv if s > 20)
+    if by_cat.get("strong"):
+        out["strong_mean_score"] = round(float(np.mean(by_cat["strong"])), 1)
+    out["score_by_category"] = {c: round(float(np.mean(v)), 1) for c, v in sorted(by_cat.items()) if c}
+    y, p = [], []
+    for item, g in zip(res.items, res.grades):
+        for pt in g.key_points:
+            if item.row.labels and pt.id in item.row.labels:
+                y.append(item.row.labels[pt.id])
+                p.append(pt.probability)
+    if len(set(y)) == 2:
+        ya, pa = np.array(y), np.array(p)
+        covered = pa >= 0.5
+        tp = int(np.sum(covered & (ya == 1)))
+        out["key_point_auc"] = round(float(roc_auc_score(ya, pa)), 4)
+        out["key_point_f1"] = round(2 * tp / max(1, int(covered.sum()) + int(ya.sum())), 4)
+    asked, missing = 0, 0
+    # The fold never saw seed_dev, so its training half's partial answers count too.
+    for item, g in zip([*res.items, *extra_items], [*res.grades, *extra_grades]):
+        if item.row.meta.get("category") != "partial" or not item.row.labels:
+            continue
+        target = followup_target(item.resolved.question, g)
+        if target is None or target.id not in item.row.labels:
+            continue
+        asked += 1
+        missing += int(item.row.labels[target.id] == 0)
+    if asked:
+        out["followup_on_missing"] = round(missing / asked, 4)
+        out["followups_asked"] = asked
+    return out
+
+
+# -- the run ---------------------------------------------------------------------------------------------------
+def run(
+    data: Path,
+    sample: int | None = None,
+    grader_name: str = "embedding",
+    sets: Sequence[DataSet] = SETS,
+    write_calibration: Path | None = None,
+    progress: bool = True,
+    features: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    settings = get_settings()
+    corpus = Corpus.load(settings)
+    # Benchmark answers recur between runs: read their vectors back from the embedding cache.
+    if corpus.encoder is not None:
+        corpus.embedder = corpus.encoder
+    grader = Grader(corpus, data_dir=settings.data_dir)
+    resolver = QuestionResolver(corpus, settings.question_match_threshold)
+    console = Console(stderr=True, quiet=not progress)
+    t0 = time.perf_counter()
+    items: dict[str, list[Item]] = {}
+    for d in sets:
+        for split in d.train + d.test:
+            rows = read_split(data, split, sample)
+            if rows:
+                ts = time.perf_counter()
+                items[split] = analyze_rows(grader, resolver, rows)
+                console.log(f"{split}: {len(items[split])} answers analysed in {time.perf_counter() - ts:.1f} s")
+    present = [d for d in sets if any(s in items for s in d.test)]
+    results: dict[str, Any] = {"grader": grader_name, "model_id": grader.model_id, "sample": sample, "splits": {}}
+    for held in present:
+        train = [(it, d.name) for d in present if d is not held for s in d.train for it in items.get(s, [])]
+        if not train:
+            continue
+        cal = fit_calibration(grader.calibration, train, features)
+        scorer = _scorer(grader_name, corpus, settings, cal, grader)
+        for split in held.test:
+            if split not in items:
+                continue
+            grades = scorer(items[split])
+            res = SplitResult(split, held.name, grades, items[split])
+            if held.name == "seed_dev":
+                others = [it for s in held.train for it in items.get(s, [])]
+                res.extra = seed_dev_extras(res, others, scorer(others) if others else [])
+            results["splits"][split] = split_metrics(res)
+            results["splits"][split]["fitted_on"] = cal.fitted_on["answers"]
+    if write_calibration is not None:
+        everything = [(it, d.name) for d in present for s in d.train for it in items.get(s, [])]
+        cal = fit_calibration(grader.calibration, everything, features)
+        cal.fitted_on["splits"] = sorted(s for d in present for s in d.train if s in items)
+        cal.save(write_calibration)
+        results["calibration"] = str(write_calibration)
+    results["seconds"] = round(time.perf_counter() - t0, 1)
+    return results
+
+
+def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: Grader):  # noqa: ANN202
+    """How a fold grades its held-out answers: from the stored analyses, or through another grader."""
+    if name == "embedding":
+        return lambda items: [decide(grader, it, cal) for it in items]
+    try:
+        other = make_grader(corpus, settings, name)
+    except GraderConfigError as e:
+        raise SystemExit(f"error: {e}") from None
+    base = getattr(other, "base", None)
+    if isinstance(base, Grader):
+        base.calibration = cal
+
+    def grade(items: Sequence[Item]) -> list[Grade]:
+        out = []
+        for it in items:
+            gs = other.grade_many([(q, it.row.answer) for q in it.resolved.candidates])
+            best = max(gs, key=lambda g: g.score)
+            out.append(best.model_copy(update={"question_id": it.resolved.question.id}))
+        return out
+
+    return grade
+
+
+# -- output ------------------------------------------------------------------------------------------------
+def _fmt(v: Any, plus: bool = False) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:+.3f}" if plus else f"{v:.3f}"
+    return str(v)
+
+
+def table(results: dict[str, Any]) -> Table:
+    t = Table(title=f"quality, leave-one-dataset-out ({results['grader']}, {results['model_id']})")
+    for col in ("split", "n", "pearson", "cos r", "Δr", "spearman", "q-mean r", "auc", "cos auc", "Δauc", "qwk",
+                "full flagged", "full mean"):
+        t.add_column(col, justify="left" if col == "split" else "right")
+    for split, m in results["splits"].items():
+        b = m["baseline_cosine"]
+        dr = m["pearson"] - b["pearson"] if m["pearson"] is not None and b["pearson"] is not None else None
+        da = m["auc"] - b["auc"] if m["auc"] is not None and b["auc"] is not None else None
+        t.add_row(
+            split, str(m["n"]), _fmt(m["pearson"]), _fmt(b["pearson"]), _fmt(dr, True), _fmt(m["spearman"]),
+            _fmt(m["per_question_pearson"]), _fmt(m["auc"]), _fmt(b["auc"]), _fmt(da, True), _fmt(m["qwk"]),
+            "–" if m["full_mark_flagged"] is None else f"{m['full_mark_flagged']:.1%}", _fmt(m["full_mark_mean_score"]),
+        )
+    return t
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The table as Markdown, for eval/QUALITY.md."""
+    lines = [
+        "| split | n | Pearson | bare cosine | Δ | token overlap | Spearman | per-question r | AUC | cosine AUC | Δ AUC | QWK | full marks flagged | full-mark mean |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for split, m in results["splits"].items():
+        b, o = m["baseline_cosine"], m["baseline_overlap"]
+        dr = m["pearson"] - b["pearson"] if m["pearson"] is not None and b["pearson"] is not None else None
+        da = m["auc"] - b["auc"] if m["auc"] is not None and b["auc"] is not None else None
+        flagged = "–" if m["full_mark_flagged"] is None else f"{m['full_mark_flagged']:.1%}"
+        lines.append(
+            f"| {split} | {m['n']} | {_fmt(m['pearson'])} | {_fmt(b['pearson'])} | {_fmt(dr, True)} | {_fmt(o['pearson'])} "
+            f"| {_fmt(m['spearman'])} | {_fmt(m['per_question_pearson'])} | {_fmt(m['auc'])} | {_fmt(b['auc'])} "
+            f"| {_fmt(da, True)} | {_fmt(m['qwk'])} | {flagged} | {_fmt(m['full_mark_mean_score'])} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_OUT, help="folder of converted answer sets (written if missing)")
+    p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared datasets folder to convert from")
+    p.add_argument("--sample", type=int, default=None, help="at most N rows per split")
+    p.add_argument("--grader", default="embedding", help="embedding, llm or hybrid")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument("--features", default=None, help="comma-separated features for the point model (default: the shipped set)")
+    p.add_argument("--write-calibration", type=Path, default=None, help="fit on every training split and save it here")
+    a = p.parse_args(argv)
+    if a.sample is not None and a.sample < 1:
+        print("error: --sample must be at least 1", file=sys.stderr)
+        return 2
+    data = ensure_data(a.data, a.shared)
+    features = None
+    if a.features:
+        features = tuple(f.strip() for f in a.features.split(",") if f.strip())
+        unknown = sorted(set(features) - set(FEATURES))
+        if unknown:
+            print(f"error: unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURES)}", file=sys.stderr)
+            return 2
+    results = run(data, a.sample, a.grader, write_calibration=a.write_calibration, features=features)
+    console = Console(width=max(Console().width, 160))
+    console.print(table(results))
+    seed = results["splits"].get("seed_dev_test", {})
+    extras = {k: seed[k] for k in ("adversarial_max", "strong_mean_score", "key_point_auc", "key_point_f1",
+                                  "followup_on_missing", "followups_asked") if k in seed}
+    if extras:
+        console.print("seed_dev_test:", json.dumps(extras))
+    if a.markdown:
+        print(markdown(results))
+    if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        a.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
