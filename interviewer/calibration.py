@@ -71,12 +71,12 @@ class PointModel:
 @dataclass
 class Thresholds:
     covered: float = 0.5
-    # "off_topic" needs coverage below this (and no word in common with the question or the reference).
-    off_topic_coverage: float = 0.15
+    # "too_short" needs the score before flags below this.
+    too_short_score: float = 15.0
     # "other_question": another bank question must fit this much better, relative to the distance left to a
-    # perfect match, while the asked one's coverage stays below other_question_coverage.
+    # perfect match, while the asked one's score before flags stays below other_question_score.
     other_question_margin: float = 0.15
-    other_question_coverage: float = 0.5
+    other_question_score: float = 50.0
 
 
 @dataclass

@@ -308,18 +308,24 @@ class Grader:
                 )
             )
         cov = weighted_coverage(points)
+        unflagged = final_score(points)
         found = dict(a.found)
-        # Flags that rest on the decision: each needs the answer to have made (almost) none of the points.
+        # Flags that rest on the decision: each needs the answer to have made (almost) none of the points and to
+        # score low already, so that none of them can take marks from an answer the evidence supports.
         nothing = not any(p.covered for p in points)
         if (
             nothing
-            and cov < th.off_topic_coverage
+            and unflagged < th.too_short_score
             and F.is_too_short(" ".join(u.text for u in a.units) or a.answer, _median_point_length(q, a.lang))
         ):
             found["too_short"] = f"{a.content_len} words/characters of content"
-        if a.content_len and nothing and cov < th.off_topic_coverage and not a.shares_words:
-            found["off_topic"] = "the answer shares no word with the question or its reference and makes none of its points"
-        if a.rival is not None and cov < th.other_question_coverage:
+        rel = float(a.features["answer_sim_rel"][0]) if len(q.key_points) else 0.0
+        if a.content_len and nothing and unflagged < th.too_short_score and rel <= 0 and not a.shares_words:
+            found["off_topic"] = (
+                "the answer shares no word with the question or its reference, comes no closer to the reference "
+                "than the question itself, and makes none of its points"
+            )
+        if a.rival is not None and unflagged < th.other_question_score:
             found["other_question"] = f"the answer fits {a.rival[0]} better"
         return Grade(
             question_id=q.id,

@@ -32,7 +32,8 @@ def words(text: str) -> frozenset[str]:
     for m in _WORD.finditer(text.lower()):
         w = m.group(0)
         if _CJK.search(w):
-            out.update(x for x in jieba.lcut(w) if x.strip() and x not in ZH_STOP)
+            # Single characters (很, 好, 时) occur in any Chinese text; words carry the content.
+            out.update(x for x in jieba.lcut(w) if len(x) > 1 and x not in ZH_STOP)
         elif w.isdigit():
             out.add(w)
         elif len(w) > 2 and w not in EN_STOP:

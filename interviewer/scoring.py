@@ -3,11 +3,11 @@
 A grader decides, per key point, a probability that the answer makes it (embedding features, an LLM's
 verdict, or both). The score is the weighted mean of each point's *credit*, lowered by the flags:
 
-- credit is ``min(1, probability / CREDIT_FULL)``: a point made with probability CREDIT_FULL or more earns
-  its whole weight, so a complete answer lands at full marks rather than at 78-83, and below that the
-  credit stays proportional to the evidence. Measured leave-one-dataset-out, a ramp that also gave nothing
-  below 0.15 cost 0.09-0.17 Pearson on answer sets the calibration had not seen (it saturated both ends),
-  and a concave power (p ** 0.6) cost 0.05-0.10 (it amplified noise near zero).
+- credit is a ramp on the probability: none up to ``CREDIT_FLOOR``, the whole weight from ``CREDIT_FULL``,
+  proportional in between. The point model is linear, so an answer with no evidence at all still sits near
+  0.2 and a complete one near 0.8-0.9; the ramp puts them at 0 and 100. Measured leave-one-dataset-out
+  (eval/QUALITY.md), this ramp keeps or raises Pearson on every set but Beetle (where the top saturates),
+  while a concave power (p ** 0.6) cost 0.05-0.10 and a steeper ramp (0.15 to 0.7) 0.09-0.17.
 - flags: every multiplier applies, then the lowest cap. Both commute, so the order in which a grader
   found its flags never changes the score.
 """
@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-CREDIT_FULL = 0.9
+CREDIT_FLOOR = 0.2
+CREDIT_FULL = 0.85
 
 # How each flag lowers the score. ("mul", f) multiplies it, ("cap", c) caps it.
 PENALTIES: dict[str, tuple[str, float]] = {
@@ -52,7 +53,7 @@ class PointLike(Protocol):
 
 def point_credit(probability: float) -> float:
     """The share of a key point's weight that an answer earns with this probability of making it."""
-    return min(1.0, max(0.0, probability) / CREDIT_FULL)
+    return min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
 
 
 def coverage(points: Iterable[PointLike]) -> float:
@@ -83,6 +84,7 @@ def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] 
 
 
 __all__ = [
+    "CREDIT_FLOOR",
     "CREDIT_FULL",
     "PENALTIES",
     "PENALTY_RULES",
