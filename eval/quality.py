@@ -103,14 +103,11 @@ class SplitResult:
 
 # -- data ------------------------------------------------------------------------------------------------
 def ensure_data(folder: Path, shared: Path = DEFAULT_SHARED) -> Path:
-    """The converted answer sets, written from ../shared/datasets when the folder lacks them."""
-    needed = [s for d in SETS for s in d.train + d.test]
-    if all((folder / f"{s}.jsonl").is_file() for s in needed if not s.startswith("seed_dev")) and (
-        folder / "seed_dev_test.jsonl"
-    ).is_file():
+    """The converted answer sets: ``folder`` as it is when it holds any, else written from ``shared``."""
+    if folder.is_dir() and any(folder.glob("*.jsonl")):
         return folder
     if not (shared / "le").is_dir():
-        raise SystemExit(f"error: {folder} lacks the converted sets and {shared} has no datasets; pass --data or --shared")
+        raise SystemExit(f"error: {folder} holds no answer sets and {shared} has no datasets; pass --data or --shared")
     convert(shared, folder)
     return folder
 
@@ -263,31 +260,31 @@ def seed_dev_extras(
     if by_cat.get("strong"):
         out["strong_mean_score"] = round(float(np.mean(by_cat["strong"])), 1)
     out["score_by_category"] = {c: round(float(np.mean(v)), 1) for c, v in sorted(by_cat.items()) if c}
-    y, p = [], []
+    y, p, c = [], [], []
     for item, g in zip(res.items, res.grades):
         for pt in g.key_points:
             if item.row.labels and pt.id in item.row.labels:
                 y.append(item.row.labels[pt.id])
                 p.append(pt.probability)
+                c.append(pt.covered)
     if len(set(y)) == 2:
-        ya, pa = np.array(y), np.array(p)
-        covered = pa >= 0.5
+        ya, pa, covered = np.array(y), np.array(p), np.array(c)
         tp = int(np.sum(covered & (ya == 1)))
         out["key_point_auc"] = round(float(roc_auc_score(ya, pa)), 4)
         out["key_point_f1"] = round(2 * tp / max(1, int(covered.sum()) + int(ya.sum())), 4)
-    asked, missing = 0, 0
-    # The fold never saw seed_dev, so its training half's partial answers count too.
-    for item, g in zip([*res.items, *extra_items], [*res.grades, *extra_grades]):
-        if item.row.meta.get("category") != "partial" or not item.row.labels:
-            continue
-        target = followup_target(item.resolved.question, g)
-        if target is None or target.id not in item.row.labels:
-            continue
-        asked += 1
-        missing += int(item.row.labels[target.id] == 0)
-    if asked:
-        out["followup_on_missing"] = round(missing / asked, 4)
-        out["followups_asked"] = asked
+    for key, pairs in (("", zip(res.items, res.grades)), ("_train_half", zip(extra_items, extra_grades))):
+        asked, missing = 0, 0
+        for item, g in pairs:
+            if item.row.meta.get("category") != "partial" or not item.row.labels:
+                continue
+            target = followup_target(item.resolved.question, g)
+            if target is None or target.id not in item.row.labels:
+                continue
+            asked += 1
+            missing += int(item.row.labels[target.id] == 0)
+        if asked:
+            out[f"followup_on_missing{key}"] = round(missing / asked, 4)
+            out[f"followups_asked{key}"] = asked
     return out
 
 
@@ -441,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     console.print(table(results))
     seed = results["splits"].get("seed_dev_test", {})
     extras = {k: seed[k] for k in ("adversarial_max", "strong_mean_score", "key_point_auc", "key_point_f1",
-                                  "followup_on_missing", "followups_asked") if k in seed}
+                                  "followup_on_missing", "followups_asked", "followup_on_missing_train_half",
+                                  "followups_asked_train_half") if k in seed}
     if extras:
         console.print("seed_dev_test:", json.dumps(extras))
     if a.markdown:

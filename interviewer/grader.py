@@ -220,6 +220,8 @@ class Grader:
         ref_grams = [overlap.trigrams(t) for t in references]
         a_nov = max((overlap.recall(w, a_words, q_words) for w in ref_words), default=0.0)
         a_gram = max((overlap.recall(g, a_grams, q_grams) for g in ref_grams), default=0.0)
+        rubric_grams = frozenset().union(*ref_grams, *(overlap.trigrams(t) for ts in point_texts for t in ts))
+        a_prec = overlap.recall(a_grams, rubric_grams, q_grams)
         focus = float(floored.max(axis=1).mean()) if n_units and n_points else float(q_points.max(initial=0.0))
         ref_len = text_length(q.reference.get(lang)) or sum(text_length(kp.statement.get(lang)) for kp in q.key_points)
         shared = bool(a_words & (q_words | frozenset().union(*ref_words))) if ref_words else bool(a_words & q_words)
@@ -245,6 +247,7 @@ class Grader:
             feats["answer_sim_rel"].append(_relative(ref_sim, q_ref))
             feats["answer_words"].append(a_nov)
             feats["answer_grams"].append(a_gram)
+            feats["answer_grams_precision"].append(a_prec)
             feats["answer_focus"].append(focus)
             feats["length_ratio"].append(math.log((content_len + 2) / (ref_len + 2)))
         features = {name: np.array(v, dtype=np.float64) for name, v in feats.items()}

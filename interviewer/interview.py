@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 
 from .bank import Bank
 from .grade import Grade
-from .scoring import point_credit, score
 from .models import KeyPoint, Language, Question
+from .scoring import point_credit, score
 
 HINT_CREDIT = 0.7
 # A missed point is worth a follow-up when its weight is at least this share of the heaviest point's.
@@ -242,7 +242,7 @@ class Interview:
     def _merge(record: QuestionRecord, grade: Grade, factor: float) -> None:
         # Flag penalties (halved for an injection, capped for a keyword list, ...) carry into the credit.
         raw = score(grade.key_points)
-        penalty = min(1.0, grade.score / raw) if raw > 0 else 0.0
+        penalty = 1.0 if not grade.flags else min(1.0, grade.score / raw) if raw > 0 else 0.0
         for p in grade.key_points:
             earned = point_credit(p.probability) * factor * penalty
             record.credit[p.id] = round(max(record.credit.get(p.id, 0.0), earned), 4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from interviewer.grade import Evidence, Grade, PointGrade
 from interviewer.models import Question
+from interviewer.scoring import coverage, score
 
 
 class KeywordGrader:
@@ -24,7 +25,7 @@ class KeywordGrader:
                     covered=at >= 0, evidence=Evidence(start=at, end=at + len(tag), text=tag) if at >= 0 else None,
                 )
             )
-        w = sum(p.weight for p in points)
-        cov = sum(p.weight * p.probability for p in points) / w
         flags = ["dont_know"] if "不知道" in answer else []
-        return Grade(question_id=question.id, score=0 if flags else 100 * cov, coverage=cov, key_points=points, flags=flags)
+        return Grade(
+            question_id=question.id, score=score(points, flags), coverage=coverage(points), key_points=points, flags=flags
+        )

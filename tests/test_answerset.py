@@ -36,7 +36,7 @@ def test_jsonl_rows_and_problems_by_line() -> None:
     assert bad[3] == "no answer"
     assert "is not a number" in bad[4]
     assert bad[6] == "score 11 is outside 0-10"
-    assert bad[7] == "needs question_id, question or reference"
+    assert bad[7] == "needs question_id, question, reference or alternatives"
     assert "expected 0 or 1" in bad[8]
 
 

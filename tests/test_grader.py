@@ -82,7 +82,7 @@ def test_each_flag_fires_and_keeps_the_score_low(corpus, grader: Grader, answer:
     assert g.score <= 20
 
 
-def test_padding_around_one_correct_sentence_is_flagged(corpus, grader: Grader) -> None:
+def test_padding_around_one_correct_sentence_earns_one_point_not_the_question(corpus, grader: Grader) -> None:
     filler = (
         "这个问题非常好，我觉得深度学习里面这种问题确实很重要，大家平时都会遇到。"
         "我之前做过很多项目，和同事也讨论过很多次，每个人的看法都不太一样。"
@@ -90,8 +90,11 @@ def test_padding_around_one_correct_sentence_is_flagged(corpus, grader: Grader) 
         "总的来说还是要多看论文、多做实验、多总结经验，具体问题具体分析，这样才能在实际工作中做好。"
         "另外平时也要保持学习的热情，关注业界的最新进展，不断提升自己的工程能力和理论水平。"
     )
-    g = grader.grade(q(corpus, "bn-train-test"), filler)
-    assert "padding" in g.flags and g.score <= 20
+    question = q(corpus, "bn-train-test")
+    padded = grader.grade(question, filler)
+    assert padded.score < grader.grade(question, STRONG_ZH).score
+    # Context is not penalised as such: the filler simply earns nothing.
+    assert "padding" not in padded.flags
 
 
 def test_a_good_answer_to_another_question_is_flagged(corpus, grader: Grader) -> None:
