@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 
 from .bank import Bank
 from .grade import Grade
-from .models import KeyPoint, Language, Question
+from .models import Bilingual, KeyPoint, Language, Question
 from .scoring import point_credit, score
 
 HINT_CREDIT = 0.7
@@ -101,6 +101,19 @@ class InterviewState(BaseModel):
 
 # Point-level evidence that a key point was made, whatever the answer as a whole looks like.
 _POINT_EVIDENCE = ("sim_rel", "point_words", "point_grams")
+
+
+def _narrowed(question: Question, points: list[KeyPoint]) -> Question:
+    """The question as a follow-up asks it: only ``points``, and a reference made of just what they say.
+
+    A follow-up reply is short and answers one thing; against the whole reference it would look like a poor
+    answer to the whole question.
+    """
+    reference = Bilingual(
+        zh="；".join(kp.statement.zh for kp in points if kp.statement.zh),
+        en="; ".join(kp.statement.en for kp in points if kp.statement.en),
+    )
+    return question.model_copy(update={"key_points": points, "reference": reference})
 
 
 def followup_target(
@@ -216,7 +229,7 @@ class Interview:
         if not _SKIP.match(text):
             if move.kind == "followup":
                 missing = [kp for kp in question.key_points if kp.id not in self._covered(record, question)]
-                target = question.model_copy(update={"key_points": missing}) if missing else question
+                target = _narrowed(question, missing) if missing else question
                 grade = self.grader.grade(target, text)
             else:
                 grade = self.grader.grade(question, text)
