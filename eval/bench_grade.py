@@ -1,8 +1,8 @@
 """Grading benchmark: `interviewer bench grade` or `python -m eval.bench_grade`.
 
 Prints per backend: grade latency p50/p95 for 1-, 5- and 20-sentence answers, and batch throughput
-over the dev set as a fraction of the bare encoder's speed on the very same units (the goal is ≥ 0.9:
-grading logic must cost almost nothing beyond encoding).
+over the dev set as a fraction of the bare encoder's speed on the same answers' sentences (the grader also
+encodes each multi-sentence answer whole, so 1.0 is out of reach; the rest is grading logic).
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def bench(backend: str, model: str = "", sizes: tuple[int, ...] = (1, 5, 20)) ->
     for b in batches:
         grader.grade_many(b)
     t_grade = time.perf_counter() - t
-    unit_batches = [[u.text for _, a in b for u in answer_units(a)] for b in batches]
+    # The bare encoder on the same answers' sentences: what any grader of these answers must at least encode.
+    unit_batches = [[u.text for _, a in b for u in answer_units(a) if u.kind == "sentence"] for b in batches]
     t = time.perf_counter()
     for texts in unit_batches:
         embedder.encode(texts, "query")
