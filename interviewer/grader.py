@@ -209,6 +209,8 @@ class Grader:
         content = " ".join(u.text for u in kept)
         content_len = text_length(content)
         a_words, a_grams = overlap.words(content), overlap.trigrams(content)
+        a_han = overlap.han_bigrams(content)
+        q_han = frozenset().union(*(overlap.han_bigrams(t) for t in questions)) if questions else frozenset()
         q_grams = frozenset().union(*(overlap.trigrams(t) for t in questions)) if questions else frozenset()
         # An echo, or no answer at all, sits at the question's own similarity.
         floored = np.maximum(S, q_points[None, :]) if n_units else np.zeros((0, n_points))
@@ -241,6 +243,8 @@ class Grader:
             feats["point_grams"].append(
                 max((overlap.recall(overlap.trigrams(t), a_grams, q_grams) for t in point_texts[k]), default=0.0)
             )
+            han = [overlap.han_bigrams(t) for t in point_texts[k]]
+            feats["point_han"].append(max((overlap.recall(h, a_han, q_han) for h in han if h), default=0.0))
             unit_text = units[b].text if b >= 0 and S[b, k] > -1 else ""
             feats["polarity"].append(polarity_mismatch(kp.statement.get(lang), unit_text) if unit_text else 0.0)
             feats["answer_sim"].append(ref_sim)

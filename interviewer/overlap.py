@@ -47,6 +47,15 @@ def trigrams(text: str) -> frozenset[str]:
     return frozenset(t[i : i + 3] for i in range(len(t) - 2))
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=16384)
+def han_bigrams(text: str) -> frozenset[str]:
+    """Bigrams of Han characters, where one character carries about what a word does (empty for other scripts)."""
+    return frozenset(run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1))
+
+
 def recall(reference: frozenset[str], text: frozenset[str], exclude: frozenset[str] = frozenset()) -> float:
     """Share of ``reference`` (less ``exclude``, when anything remains) found in ``text``."""
     ref = (reference - exclude) or reference
@@ -58,4 +67,4 @@ def precision(reference: frozenset[str], text: frozenset[str]) -> float:
     return len(reference & text) / len(text) if text else 0.0
 
 
-__all__ = ["precision", "recall", "trigrams", "words"]
+__all__ = ["han_bigrams", "precision", "recall", "trigrams", "words"]

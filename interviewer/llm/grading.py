@@ -8,8 +8,9 @@ answer); probability 0.9 for yes, 0.1 for no.
 
 ``hybrid`` (the rule, per key point, with p = the embedding probability):
 
-- LLM yes and p ≥ 0.25 → covered, probability max(p, 0.75)
-- LLM yes and p < 0.25 → not covered, probability p (an LLM fooled by an injection cannot decide alone)
+- LLM yes and p ≥ 0.45 → covered, probability max(p, 0.75)
+- LLM yes and p < 0.45 → not covered, probability p (an LLM fooled by an injection cannot decide alone;
+  the embedding point model puts a point with no evidence at 0.3-0.4, and a made one from 0.6)
 - LLM no → not covered, probability min(p, 0.25) (a similarity fooled by a contradiction cannot decide alone)
 - no usable verdict (error, garbage, or a "yes" whose quote is not in the answer) → the embedding decides
   (recorded as ``decided_by: embedding`` and in ``fallback``)
@@ -36,7 +37,7 @@ from ..text import detect_language
 from .judge import LLMJudge, Verdict
 
 Mode = Literal["llm", "hybrid"]
-HYBRID_SUPPORT = 0.25
+HYBRID_SUPPORT = 0.45
 
 
 def combine(point: PointGrade, verdict: Verdict | None, mode: Mode) -> PointGrade:
