@@ -102,12 +102,16 @@ class SplitResult:
 
 
 # -- data ------------------------------------------------------------------------------------------------
+class DataError(ValueError):
+    """No answer sets to grade; the message says where it looked."""
+
+
 def ensure_data(folder: Path, shared: Path = DEFAULT_SHARED) -> Path:
     """The converted answer sets: ``folder`` as it is when it holds any, else written from ``shared``."""
     if folder.is_dir() and any(folder.glob("*.jsonl")):
         return folder
     if not (shared / "le").is_dir():
-        raise SystemExit(f"error: {folder} holds no answer sets and {shared} has no datasets; pass --data or --shared")
+        raise DataError(f"{folder} holds no answer sets and {shared} has no datasets; pass --data or --shared")
     convert(shared, folder)
     return folder
 
@@ -304,6 +308,8 @@ def run(
     if corpus.encoder is not None:
         corpus.embedder = corpus.encoder
     grader = Grader(corpus, data_dir=settings.data_dir)
+    if grader_name != "embedding":
+        make_grader(corpus, settings, grader_name)  # fails now, in one line, rather than after the analysis
     resolver = QuestionResolver(corpus, settings.question_match_threshold)
     console = Console(stderr=True, quiet=not progress)
     t0 = time.perf_counter()
@@ -347,10 +353,7 @@ def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: 
     """How a fold grades its held-out answers: from the stored analyses, or through another grader."""
     if name == "embedding":
         return lambda items: [decide(grader, it, cal) for it in items]
-    try:
-        other = make_grader(corpus, settings, name)
-    except GraderConfigError as e:
-        raise SystemExit(f"error: {e}") from None
+    other = make_grader(corpus, settings, name)
     base = getattr(other, "base", None)
     if isinstance(base, Grader):
         base.calibration = cal
@@ -425,7 +428,6 @@ def main(argv: list[str] | None = None) -> int:
     if a.sample is not None and a.sample < 1:
         print("error: --sample must be at least 1", file=sys.stderr)
         return 2
-    data = ensure_data(a.data, a.shared)
     features = None
     if a.features:
         features = tuple(f.strip() for f in a.features.split(",") if f.strip())
@@ -433,7 +435,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             print(f"error: unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURES)}", file=sys.stderr)
             return 2
-    results = run(data, a.sample, a.grader, write_calibration=a.write_calibration, features=features)
+    try:
+        data = ensure_data(a.data, a.shared)
+        results = run(data, a.sample, a.grader, write_calibration=a.write_calibration, features=features)
+    except (DataError, GraderConfigError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     console = Console(width=max(Console().width, 160))
     console.print(table(results))
     seed = results["splits"].get("seed_dev_test", {})

@@ -414,8 +414,8 @@ def bench_grade(
 
 @bench_app.command("quality")
 def bench_quality(
-    data: Path = typer.Option(Path("out/datasets"), "--data", help="Folder of converted answer sets (written if missing)."),
-    shared: Path = typer.Option(Path("../shared/datasets"), "--shared", help="The public datasets to convert from."),
+    data: Path | None = typer.Option(None, "--data", help="Folder of converted answer sets (default out/datasets; written if empty)."),
+    shared: Path | None = typer.Option(None, "--shared", help="The public datasets to convert from (default ../shared/datasets)."),
     sample: int | None = typer.Option(None, "--sample", min=1, help="At most N rows per split."),
     grader_name: str = typer.Option("embedding", "--grader", help="embedding, llm or hybrid."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the figures as JSON here."),
@@ -424,7 +424,11 @@ def bench_quality(
     """Grading quality across data sets, leave-one-dataset-out, beside bare-cosine and word-overlap baselines."""
     from eval.quality import main as quality_main
 
-    args = ["--data", str(data), "--shared", str(shared), "--grader", grader_name]
+    args = ["--grader", grader_name]
+    if data is not None:
+        args += ["--data", str(data)]
+    if shared is not None:
+        args += ["--shared", str(shared)]
     if sample is not None:
         args += ["--sample", str(sample)]
     if json_out is not None:

@@ -89,3 +89,7 @@ def test_the_command_writes_json_and_refuses_bad_options(
     assert main(["--data", str(data), "--sample", "0"]) == 2
     assert main(["--data", str(data), "--features", "answer_sim,nonsense"]) == 2
     assert "unknown feature" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path / "empty"), "--shared", str(tmp_path / "nothing")]) == 2
+    assert "holds no answer sets" in capsys.readouterr().err
+    assert main(["--data", str(data), "--sample", "2", "--grader", "hybrid"]) == 2
+    assert "INTERVIEWER_LLM_BASE_URL" in capsys.readouterr().err
