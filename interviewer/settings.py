@@ -67,8 +67,12 @@ class Settings(BaseSettings):
         description="Longest answer the API accepts (characters). Grading time grows with length; spoken "
         "interview answers rarely pass 1,500.",
     )
-    grader: Literal["embedding", "llm", "hybrid"] = Field(
-        default="embedding", description="Who grades: embeddings only, the LLM per key point, or both (see README)."
+    # A name in the grader registry (interviewer.graders): embedding, llm, hybrid, or one a plugin registered;
+    # an unknown name is refused when the grader is built, in one line.
+    grader: str = Field(
+        default="embedding",
+        pattern=r"^[a-z][a-z0-9_-]{0,39}$",
+        description="Who grades: embeddings only, the LLM per key point, or both (see README).",
     )
     llm_base_url: str = Field(default="", description="OpenAI-compatible API root, e.g. http://127.0.0.1:8080/v1.")
     llm_model: str = Field(default="local", description="Model name sent to the LLM server.")
