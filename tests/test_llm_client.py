@@ -194,7 +194,8 @@ def _point(p: float) -> PointGrade:
         (0.6, True, True, 0.75),  # both agree
         (0.1, True, False, 0.1),  # LLM alone (fooled by an injection?) cannot decide
         (0.95, False, False, 0.25),  # similarity alone (fooled by a contradiction?) cannot decide
-        (0.3, True, True, 0.75),
+        (0.5, True, True, 0.75),  # the LLM confirms a point the embeddings half support
+        (0.3, True, False, 0.3),  # where a point with no evidence sits: the LLM's yes alone does not cover it
     ],
 )
 def test_hybrid_rule(p: float, explained: bool, covered: bool, prob: float) -> None:
