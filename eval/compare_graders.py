@@ -20,9 +20,8 @@ from interviewer.grader import Grader
 from interviewer.llm.client import LLMClient
 from interviewer.llm.grading import LLMGrader
 from interviewer.llm.judge import LLMJudge
+from interviewer.metrics import compute_metrics
 from interviewer.resolve import QuestionResolver
-
-from .metrics import compute_metrics
 
 
 def compare(path: Path, base_url: str, model: str, limit: int | None, timeout: float) -> dict[str, dict]:

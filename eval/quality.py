@@ -35,11 +35,13 @@ from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
 from interviewer import Corpus, get_settings, overlap
 from interviewer.answerset import AnswerRow, read_answer_set
+from interviewer.batch import best_grade
 from interviewer.calibration import FEATURES, Calibration, TrainingSet, fit_points
 from interviewer.grade import Grade
 from interviewer.grader import Analysis, Grader
 from interviewer.graders import GraderConfigError, make_grader
 from interviewer.interview import followup_target
+from interviewer.metrics import correlation
 from interviewer.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
 
 from .datasets.convert import DEFAULT_OUT, DEFAULT_SHARED, convert
@@ -191,31 +193,20 @@ def fit_calibration(
 
 
 def decide(grader: Grader, item: Item, calibration: Calibration) -> Grade:
-    grades = [grader.decide(a, calibration) for a in item.analyses]
-    best = max(grades, key=lambda g: g.score)
-    return best if best.question_id == item.resolved.question.id else best.model_copy(
-        update={"question_id": item.resolved.question.id}
-    )
+    return best_grade([grader.decide(a, calibration) for a in item.analyses], item.resolved)
 
 
 # -- metrics -------------------------------------------------------------------------------------------------
-def _corr(fn, a: np.ndarray, b: np.ndarray) -> float | None:  # noqa: ANN001 - scipy correlation function
-    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
-        return None
-    v = float(fn(a, b)[0])
-    return None if math.isnan(v) else round(v, 4)
-
-
 def agreement(pred: np.ndarray, human: np.ndarray, qids: Sequence[str]) -> dict[str, float | None]:
     """Pearson, Spearman, mean per-question Pearson and AUC (full marks vs the rest) of any score."""
     out: dict[str, float | None] = {
-        "pearson": _corr(pearsonr, pred, human),
-        "spearman": _corr(spearmanr, pred, human),
+        "pearson": correlation(pred, human, pearsonr),
+        "spearman": correlation(pred, human, spearmanr),
     }
     per_q: dict[str, list[int]] = defaultdict(list)
     for i, q in enumerate(qids):
         per_q[q].append(i)
-    rs = [_corr(pearsonr, pred[ix], human[ix]) for ix in per_q.values() if len(ix) >= 3]
+    rs = [correlation(pred[ix], human[ix], pearsonr) for ix in per_q.values() if len(ix) >= 3]
     valid = [r for r in rs if r is not None]
     out["per_question_pearson"] = round(float(np.mean(valid)), 4) if valid else None
     full = (human >= 0.999).astype(int)
@@ -359,12 +350,10 @@ def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: 
         base.calibration = cal
 
     def grade(items: Sequence[Item]) -> list[Grade]:
-        out = []
-        for it in items:
-            gs = other.grade_many([(q, it.row.answer) for q in it.resolved.candidates])
-            best = max(gs, key=lambda g: g.score)
-            out.append(best.model_copy(update={"question_id": it.resolved.question.id}))
-        return out
+        return [
+            best_grade(other.grade_many([(q, it.row.answer) for q in it.resolved.candidates]), it.resolved)
+            for it in items
+        ]
 
     return grade
 

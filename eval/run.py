@@ -12,9 +12,9 @@ from tqdm import tqdm
 from interviewer.answerset import RowProblem, read_answer_set
 from interviewer.batch import RowResult, grade_rows
 from interviewer.graders import GraderProtocol as Grader
+from interviewer.metrics import compute_metrics
 from interviewer.resolve import QuestionResolver
 
-from .metrics import compute_metrics
 from .report import render_report
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .answerset import AnswerRow, RowProblem
@@ -31,6 +31,12 @@ class RowResult:
         return out
 
 
+def best_grade(grades: Sequence[Grade], resolved: ResolvedQuestion) -> Grade:
+    """Of an answer's grades against several complete model answers, the best, as an examiner would read it."""
+    best = max(grades, key=lambda g: g.score)
+    return best if best.question_id == resolved.question.id else best.model_copy(update={"question_id": resolved.question.id})
+
+
 def grade_rows(
     grader: Grader,
     resolver: QuestionResolver,
@@ -45,11 +51,7 @@ def grade_rows(
         confidences = [r.match_confidence for _, r in pending for _ in r.candidates]
         grades = iter(grader.grade_many(items, confidences))
         for row, r in pending:
-            # Against several complete model answers the best grade counts, as an examiner would read it.
-            best = max((next(grades) for _ in r.candidates), key=lambda g: g.score)
-            if best.question_id != r.question.id:
-                best = best.model_copy(update={"question_id": r.question.id})
-            yield RowResult(row, r, best)
+            yield RowResult(row, r, best_grade([next(grades) for _ in r.candidates], r))
         pending.clear()
 
     for item in rows:

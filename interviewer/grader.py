@@ -69,9 +69,6 @@ class Analysis:
     shares_words: bool  # any content word or trigram in common with the question or the reference
     found: dict[str, str] = field(default_factory=dict)  # calibration-independent flags
     rival: tuple[str, float] | None = None  # another bank question the answer fits better, and the margin
-    # About the question rather than the answer: how close the question and one key point alone come to the
-    # reference, and the reference's length (benchmarks read them to study normalisation).
-    context: dict[str, float] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -281,11 +278,6 @@ class Grader:
             shares_words=shared,
             found=found,
             rival=self._other_question(q, U[~echo] if n_units else U),
-            context={
-                "question_reference": q_ref,
-                "point_reference": float(np.mean([(pv @ R.T).max() for pv in P if len(pv)])) if len(R) and P else 0.0,
-                "reference_length": float(ref_len),
-            },
         )
 
     def decide(self, a: Analysis, calibration: Calibration | None = None) -> Grade:

@@ -69,7 +69,7 @@ def _grade_batch(grader: GraderDep, resolver: ResolverDep, rows: list) -> BatchO
             results.append(item.public())
     metrics = None
     if any("human_score" in r for r in results):
-        from eval.metrics import compute_metrics
+        from interviewer.metrics import compute_metrics
 
         metrics = compute_metrics(results, 0.0, len(problems))
     return BatchOut(results=results, problems=problems, metrics=metrics)

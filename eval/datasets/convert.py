@@ -81,10 +81,6 @@ def semeval_rows(folder: Path, split_file: str, name: str, dataset: str = "scien
             }
 
 
-def scientsbank_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
-    return semeval_rows(folder, split_file, name)
-
-
 def saf_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
     """SAF (English or German): points out of the question's maximum, with the tutor's feedback."""
     lang = split_file[:2]
@@ -129,7 +125,7 @@ def split_dev(out: Path, dev: Path = DEV) -> dict[str, int]:
 def public_splits(shared: Path) -> list[tuple[str, Iterator[dict]]]:
     """(split name, rows) of every public set present under ``shared``."""
     jobs = [(name, le_rows(shared / "le", f, name)) for name, f in LE_SPLITS.items()]
-    jobs += [(name, scientsbank_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
+    jobs += [(name, semeval_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
     if (shared / "beetle").is_dir():
         jobs += [(name, semeval_rows(shared / "beetle", f, name, "beetle", "beetle")) for name, f in BEETLE_SPLITS.items()]
     if (shared / "saf").is_dir():

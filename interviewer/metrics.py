@@ -1,4 +1,4 @@
-"""Agreement metrics between grades and human scores."""
+"""Agreement metrics between grades and human scores: for `interviewer eval`, the batch endpoint and benchmarks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def _safe(fn, *args) -> float | None:  # noqa: ANN001
     return None if math.isnan(v) else round(v, 4)
 
 
-def _corr(a: np.ndarray, b: np.ndarray, fn) -> float | None:  # noqa: ANN001
+def correlation(a: np.ndarray, b: np.ndarray, fn) -> float | None:  # noqa: ANN001 - scipy's pearsonr/spearmanr
+    """``fn``'s coefficient rounded to 4 places, or None where it is undefined (under 3 values, no spread)."""
     if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
         return None
     return _safe(lambda: fn(a, b)[0])
@@ -36,8 +37,8 @@ def compute_metrics(results: list[dict[str, Any]], wall_seconds: float, problems
         maxes = {r["score_max"] for r in scored}
         scale = maxes.pop() if len(maxes) == 1 else 1.0
         m["score_max"] = scale
-        m["pearson"] = _corr(pred, human, pearsonr)
-        m["spearman"] = _corr(pred, human, spearmanr)
+        m["pearson"] = correlation(pred, human, pearsonr)
+        m["spearman"] = correlation(pred, human, spearmanr)
         m["rmse"] = round(float(np.sqrt(np.mean((pred * scale - human * scale) ** 2))), 4)
         raw = np.array([r["human_score"] for r in scored])
         if np.allclose(raw, np.round(raw)) and scale > 1:
@@ -52,7 +53,7 @@ def compute_metrics(results: list[dict[str, Any]], wall_seconds: float, problems
         for r, h, p in zip(scored, human, pred):
             per_q[r["grade"]["question_id"]].append((p, h))
         m["per_question_pearson"] = {
-            q: _corr(np.array([a for a, _ in v]), np.array([b for _, b in v]), pearsonr) for q, v in sorted(per_q.items())
+            q: correlation(np.array([a for a, _ in v]), np.array([b for _, b in v]), pearsonr) for q, v in sorted(per_q.items())
         }
         valid = [v for v in m["per_question_pearson"].values() if v is not None]
         m["per_question_pearson_mean"] = round(float(np.mean(valid)), 4) if valid else None
