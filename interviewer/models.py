@@ -103,6 +103,9 @@ class Topic(BaseModel):
     title: Bilingual
     # The 【N】 section of the seed article this topic comes from, if any.
     section: int | None = None
+    # Topics are chosen by group as well as by id: "seed" for the article's, "modern" for the project's own
+    # notes on what interviews ask today; an imported bank may name its own.
+    group: str = Field(default="other", min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
 
 
 class TopicFile(BaseModel):
