@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from .models import Question, Topic, TopicFile
+from .termcheck import check_terms
 
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
 MIN_KEY_POINTS = 2
@@ -124,6 +125,7 @@ def validate_bank(path: Path, sources_dir: Path | None = None, *, require_biling
     if not files:
         return [f"{path}: no bank files (*.yaml, *.yml, *.json)"]
 
+    checked: list[tuple[Path, Question]] = []
     seen_questions: dict[str, Path] = {}
     seen_points: dict[str, Path] = {}
     sections_covered: dict[str, set[int]] = {}
@@ -150,6 +152,7 @@ def validate_bank(path: Path, sources_dir: Path | None = None, *, require_biling
             if q.id in seen_questions:
                 problems.append(f"{where}: duplicate question id (also in {seen_questions[q.id]})")
             seen_questions[q.id] = f
+            checked.append((f, q))
             if q.topic != tf.topic.id:
                 problems.append(f"{where}: topic {q.topic!r} differs from the file's topic {tf.topic.id!r}")
             if not 1 <= q.difficulty <= 3:
@@ -191,7 +194,9 @@ def validate_bank(path: Path, sources_dir: Path | None = None, *, require_biling
                 if c.lines is not None and q.source is not None:
                     problems.extend(_check_source(f"{where}: correction", q.source.file, c.lines, sources_dir))
 
-    if sources_dir is not None:
+    problems.extend(_term_problems(checked))
+    # One file of a bank need not cover the whole article.
+    if sources_dir is not None and path.is_dir():
         for fname, covered in sections_covered.items():
             src = _resolve_source(sources_dir, fname)
             if src is None:
@@ -199,6 +204,13 @@ def validate_bank(path: Path, sources_dir: Path | None = None, *, require_biling
             for n in sorted(seed_sections(src) - covered):
                 problems.append(f"{src}: section 【{n}】 has no question in the bank")
     return problems
+
+
+def _term_problems(checked: list[tuple[Path, Question]]) -> list[str]:
+    """Term groups their own reference lacks, and probes that name their point's terms."""
+    where = {q.id: f for f, q in checked}
+    report = check_terms(q for _, q in checked)
+    return [f"{where[item.question_id]}: {item}" for item in (*report.misses, *report.leaks)]
 
 
 def _topic_section(topic: Topic) -> int | None:

@@ -10,10 +10,12 @@ from typing import NoReturn
 import typer
 import yaml
 
-from .bank import BankError, validate_bank
+from .bank import Bank, BankError, load_bank, validate_bank
 from .embeddings import BACKENDS, EmbedderError
 from .ingest import IngestError, document_questions, parse_document
+from .selfgrade import FULL_MARKS, grade_references
 from .settings import Settings, get_settings
+from .termcheck import check_terms
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="LLM-graded mock interviews for ML candidates.")
 corpus_app = typer.Typer(no_args_is_help=True, help="Inspect, validate and extend the question bank and sources.")
@@ -41,7 +43,7 @@ def _settings(backend: str | None = None) -> Settings:
     return s
 
 
-def _load_corpus(settings: Settings):  # noqa: ANN202 - the Corpus type is imported lazily
+def _load_corpus(settings: Settings):
     from .corpus import Corpus
 
     try:
@@ -72,17 +74,45 @@ def corpus_stats(
 def corpus_validate(
     path: Path | None = typer.Argument(None, help="A bank folder or file (default: the configured bank)."),
     sources: Path | None = typer.Option(None, help="Sources folder for line-range checks (default: the configured one)."),
+    grade_refs: bool = typer.Option(
+        False, "--grade", help=f"Also grade every reference answer against its own key points (each must reach {FULL_MARKS:g})."
+    ),
+    backend: str | None = typer.Option(None, help="Embedding backend for --grade (default: the configured one)."),
 ) -> None:
-    """Check a question bank; one line per problem, non-zero exit when any."""
-    s = get_settings()
+    """Check a question bank; one line per problem, non-zero exit when any.
+
+    Besides the structure it checks the key points' terms: each must be found in its own question's
+    reference in every language, and no follow-up probe may name its point's terms. It reports how often a
+    point's terms are also found in other questions' references.
+    """
+    s = _settings(backend) if backend else get_settings()
     target = path or s.bank_dir
     problems = validate_bank(target, sources or s.sources_dir)
+    if not problems:
+        bank = load_bank(target)
+        for line in check_terms(bank).summary():
+            typer.echo(line)
+        if grade_refs:
+            problems.extend(_reference_problems(s.model_copy(update={"bank_dir": target}), bank))
     for p in problems:
         typer.echo(p)
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {target}", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {target}")
+
+
+def _reference_problems(settings: Settings, bank: Bank) -> list[str]:
+    grader, _ = _grader(settings)
+    grades = grade_references(grader, bank)
+    if grades:
+        lowest = min(grades, key=lambda g: g.score)
+        passed = sum(g.passes for g in grades)
+        typer.echo(
+            f"references: {passed} of {len(grades)} grade >= {FULL_MARKS:g} against their own key points "
+            f"(lowest {lowest.score:.1f}, {lowest.question_id} {lowest.lang})"
+        )
+    return [str(g) for g in grades if not g.passes]
 
 
 @corpus_app.command("import")
@@ -151,7 +181,7 @@ def _read_answer(answer: str) -> str:
     return text
 
 
-def _grader(settings: Settings, grader: str | None = None):  # noqa: ANN202
+def _grader(settings: Settings, grader: str | None = None):
     from .graders import GraderConfigError, make_grader
     from .resolve import QuestionResolver
 
@@ -262,7 +292,7 @@ def calibrate(
     typer.echo(f"fitted on {len(results)} answers ({cal.fitted_on}); wrote {target}")
 
 
-def _print_phrasing(console, phrasing, style: str = "") -> None:  # noqa: ANN001
+def _print_phrasing(console, phrasing, style: str = "") -> None:
     """Print what the interviewer says as it arrives (LLM or bank text), then its sources."""
     import asyncio
 

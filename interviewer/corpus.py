@@ -75,7 +75,7 @@ class Corpus:
         """Read the bank and sources, load the embedder and make sure the index is current."""
         s = settings or get_settings()
         t0 = time.perf_counter()
-        bank = load_bank(s.bank_dir) if s.bank_dir.is_dir() else Bank()
+        bank = load_bank(s.bank_dir) if s.bank_dir.exists() else Bank()
         chunks = load_chunks(s.sources_dir, s.chunk_chars, s.chunk_overlap)
         t1 = time.perf_counter()
         if embedder is None:

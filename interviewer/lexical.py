@@ -15,13 +15,9 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?|[\u3400-\u9fff]+|[α
 _ASCII_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .+\-/]*$")
 
 EN_STOP = frozenset(
-    """a an the of to in on at for by with from as is are was were be been being it its this that these those and or
-    but if then so than too very can could will would should may might must do does did done have has had having
-    i you he she we they me my your our their his her them us what which who whom when where why how all any both each
-    few more most other some such only own same just also into over under about up down out off again further once
-    there here because while during before after above below between through until against not no nor yes""".split()
+    ["a", "an", "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "and", "or", "but", "if", "then", "so", "than", "too", "very", "can", "could", "will", "would", "should", "may", "might", "must", "do", "does", "did", "done", "have", "has", "had", "having", "i", "you", "he", "she", "we", "they", "me", "my", "your", "our", "their", "his", "her", "them", "us", "what", "which", "who", "whom", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "only", "own", "same", "just", "also", "into", "over", "under", "about", "up", "down", "out", "off", "again", "further", "once", "there", "here", "because", "while", "during", "before", "after", "above", "below", "between", "through", "until", "against", "not", "no", "nor", "yes"]
 )
-ZH_STOP = frozenset("的 了 是 在 和 与 及 或 就 也 都 而 把 被 对 于 以 为 之 其 这 那 个 等 中 上 下 着 吧 呢 啊 吗 一个 一种 我们 可以 进行 通过 使用 使得 用 会 能 来 去 到".split())
+ZH_STOP = frozenset(["的", "了", "是", "在", "和", "与", "及", "或", "就", "也", "都", "而", "把", "被", "对", "于", "以", "为", "之", "其", "这", "那", "个", "等", "中", "上", "下", "着", "吧", "呢", "啊", "吗", "一个", "一种", "我们", "可以", "进行", "通过", "使用", "使得", "用", "会", "能", "来", "去", "到"])
 
 _NEGATION_EN = re.compile(
     r"\b(?:not|no|never|none|nothing|neither|nor|cannot|can't|don't|doesn't|didn't|isn't|aren't|wasn't|weren't|won't|"
@@ -87,26 +83,84 @@ def token_recall(reference: str, text: str, exclude: str = "") -> float:
     return len(ref & set(tokens(text))) / len(ref)
 
 
+# A Latin alias of this many letters or more is a stem: it also matches longer words that begin with it
+# ("saturat" -> saturating, saturation; "layer" -> layers). Shorter ones ("BN", "lr") are whole words.
+STEM_MIN = 4
+# Words that reverse the alias they are joined to: "non-linear" is not "linear", "un-normalised" not
+# "normalised". A space counts for "non" only, since "in linear models" is ordinary English.
+_LATIN_NEGATED = re.compile(r"(?:\b(?:non|un|anti)-|\bnon\s)$", re.IGNORECASE)
+# Characters that negate the Chinese word right after them: "非线性" is not "线性", "不可逆" not "可逆".
+_HAN_NEGATORS = frozenset("非不无未没")
+# Characters that may join a one-character alias without changing it: "更小", "变小", "较小" are "小",
+# "大小" is not.
+_HAN_DEGREE = frozenset("更较变越最很太过偏")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
 @lru_cache(maxsize=4096)
 def _alias_pattern(alias: str) -> re.Pattern[str]:
     alias = alias.strip()
     escaped = re.escape(alias).replace(r"\ ", r"[\s\-_]*")
     if _ASCII_WORD.match(alias):
-        # Latin aliases match whole words only, so "IN" is not found inside "training".
-        flags = 0 if len(alias) <= 3 and alias.isupper() else re.IGNORECASE
-        return re.compile(rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])", flags)
+        # Latin aliases start at a word boundary, so "IN" is not found inside "training".
+        short = len(alias) < STEM_MIN
+        flags = 0 if short and alias.isupper() else re.IGNORECASE
+        tail = r"(?:s|es|'s)?(?![A-Za-z0-9])" if short or not alias[-1].isalpha() else ""
+        return re.compile(rf"(?<![A-Za-z0-9]){escaped}{tail}", flags)
     return re.compile(escaped, re.IGNORECASE)
 
 
+def _negated(alias: str, text: str, m: re.Match[str]) -> bool:
+    """Whether the match at ``m`` is part of a word that reverses or replaces the alias."""
+    before = text[max(0, m.start() - 5) : m.start()]
+    first = alias.strip()[:1]
+    if _LATIN_NEGATED.search(before) and not _LATIN_NEGATED.search(alias):
+        return True
+    if _HAN.match(first) and before and before[-1] in _HAN_NEGATORS and first not in _HAN_NEGATORS:
+        return True
+    if len(alias.strip()) == 1 and _HAN.match(first):
+        # A one-character alias inside a longer word is usually another word ("大小" is not "小").
+        word = _containing_word(text, m.start())
+        return len(word) > 1 and any(c != first and c not in _HAN_DEGREE for c in word)
+    return False
+
+
+def _containing_word(text: str, pos: int) -> str:
+    start = pos
+    while start > 0 and _HAN.match(text[start - 1]):
+        start -= 1
+    end = pos + 1
+    while end < len(text) and _HAN.match(text[end]):
+        end += 1
+    offset = 0
+    for word in _segment(text[start:end]):
+        if offset <= pos - start < offset + len(word):
+            return word
+        offset += len(word)
+    return text[pos]
+
+
+@lru_cache(maxsize=8192)
+def _segment(run: str) -> tuple[str, ...]:
+    return tuple(jieba.lcut(run))
+
+
 def find_alias(group: Iterable[str], text: str) -> re.Match[str] | None:
-    """The first occurrence in ``text`` of any alias of one required concept."""
+    """The first occurrence in ``text`` of any alias of one required concept.
+
+    Latin aliases of ``STEM_MIN`` letters or more match inflected forms (as word prefixes); none matches
+    where a negating prefix or character turns it into its opposite, and a one-character Chinese alias
+    does not match inside another word.
+    """
     best: re.Match[str] | None = None
     for alias in group:
         if not alias.strip():
             continue
-        m = _alias_pattern(alias).search(text)
-        if m and (best is None or m.start() < best.start()):
-            best = m
+        for m in _alias_pattern(alias).finditer(text):
+            if not _negated(alias, text, m):
+                if best is None or m.start() < best.start():
+                    best = m
+                break
     return best
 
 
