@@ -32,6 +32,7 @@ FEATURES = (
     "point_words",  # the point's required terms (bank) or its words beyond the question's (derived) found
     "point_grams",  # the point's character trigrams beyond the question's found
     "point_han",  # the point's Han-character bigrams beyond the question's found (0 for other scripts)
+    "point_anchor",  # the trigrams beyond the question's of the reference's own sentence for the point (bank) found
     "polarity",  # the best sentence negates or swaps an antonym where the point does not
     "answer_sim",  # whole answer's cosine to the reference
     "answer_sim_rel",  # the same, relative to the question's cosine to the reference

@@ -30,6 +30,7 @@ from . import overlap
 from .calibration import FEATURES, Calibration, load_calibration
 from .corpus import Corpus
 from .grade import Evidence, Grade, PointGrade
+from .anchors import question_anchors
 from .lexical import polarity_mismatch, term_coverage
 from .models import Language, Question
 from .scoring import coverage as weighted_coverage
@@ -70,6 +71,11 @@ class Analysis:
     found: dict[str, str] = field(default_factory=dict)  # calibration-independent flags
     rival: tuple[str, float] | None = None  # another bank question the answer fits better, and the margin
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+# Share of the reference's own sentence for a point (its character trigrams beyond the question's) that an
+# answer must repeat to have made the point in the reference's words.
+ANCHOR_REPEAT = 0.6
 
 
 class Grader:
@@ -182,6 +188,7 @@ class Grader:
         R = self._vectors(references)
         point_texts = [kp.statement.all() for kp in q.key_points]
         P = [self._vectors(t) for t in point_texts]
+        anchors = question_anchors(q)
         # How close the question alone comes to each point and to the reference: restating the question
         # reaches this much, so evidence is measured from there.
         q_points = np.array([float((Q @ pv.T).max()) if len(Q) and len(pv) else 0.0 for pv in P])
@@ -240,6 +247,9 @@ class Grader:
             feats["point_grams"].append(
                 max((overlap.recall(overlap.trigrams(t), a_grams, q_grams) for t in point_texts[k]), default=0.0)
             )
+            feats["point_anchor"].append(
+                max((overlap.recall(overlap.trigrams(t), a_grams, q_grams) for t in anchors[k]), default=0.0)
+            )
             han = [overlap.han_bigrams(t) for t in point_texts[k]]
             feats["point_han"].append(max((overlap.recall(h, a_han, q_han) for h in han if h), default=0.0))
             unit_text = units[b].text if b >= 0 and S[b, k] > -1 else ""
@@ -286,6 +296,11 @@ class Grader:
         th = cal.thresholds
         q = a.question
         prob = cal.points.prob(a.features) if q.key_points else np.zeros(0)
+        if len(prob):
+            # An answer that makes a point in the reference's own words has made it, however the statement
+            # summarising the point is worded (the fitted model only sees the statement).
+            repeat = a.features["point_anchor"]
+            prob = np.maximum(prob, np.where(repeat >= ANCHOR_REPEAT, repeat, 0.0))
         if not a.content_len:
             prob = np.zeros_like(prob)
         points: list[PointGrade] = []
