@@ -40,6 +40,13 @@ class TopicOut(BaseModel):
     title_zh: str
     title_en: str
     section: int | None
+    group: str = Field(description="seed: from the source article; modern: the project's own notes on what interviews ask today.")
+    questions: int
+
+
+class TopicGroupOut(BaseModel):
+    id: str = Field(examples=["modern"])
+    topics: list[str]
     questions: int
 
 
@@ -81,8 +88,9 @@ class SessionCreate(BaseModel):
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list,
         max_length=30,
-        examples=[["batch-norm", "optimizers"]],
-        description="Topic ids from GET /v1/topics; empty for all. An unknown id gets 400.",
+        examples=[["batch-norm", "optimizers"], ["modern"]],
+        description="Topic ids from GET /v1/topics or group names from GET /v1/topic-groups (seed, modern); "
+        "empty for all. An unknown name gets 400.",
     )
     # Integers as JSON Schema has them: `true` or `"5"` are refused instead of silently converted.
     n_questions: Integer = Field(default=5, ge=1, le=20)

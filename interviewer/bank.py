@@ -70,6 +70,32 @@ class Bank:
         return [q for q in self.questions if q.topic == topic]
 
     @property
+    def groups(self) -> dict[str, list[str]]:
+        """Topic ids by group, in bank order."""
+        out: dict[str, list[str]] = {}
+        for t in self.topics.values():
+            out.setdefault(t.group, []).append(t.id)
+        return out
+
+    def expand_topics(self, names: Iterable[str]) -> list[str]:
+        """Topic ids for a mix of topic ids and group names (a topic id wins over a group of the same name).
+
+        Raises :class:`KeyError` naming every unknown name.
+        """
+        groups = self.groups
+        out: list[str] = []
+        unknown: list[str] = []
+        for name in names:
+            ids = [name] if name in self.topics else groups.get(name)
+            if ids is None:
+                unknown.append(name)
+                continue
+            out.extend(t for t in ids if t not in out)
+        if unknown:
+            raise KeyError(", ".join(unknown))
+        return out
+
+    @property
     def key_point_count(self) -> int:
         return sum(len(q.key_points) for q in self.questions)
 

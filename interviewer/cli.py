@@ -70,6 +70,27 @@ def corpus_stats(
             typer.echo(f"{k:>10}: {v}")
 
 
+@corpus_app.command("topics")
+def corpus_topics(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List topic groups and topics with their question counts (the names `practice --topics` takes)."""
+    s = get_settings()
+    try:
+        bank = load_bank(s.bank_dir)
+    except BankError as e:
+        fail(str(e))
+    rows = {
+        group: [{"id": t, "title": bank.topics[t].title.en, "questions": len(bank.by_topic(t))} for t in ids]
+        for group, ids in bank.groups.items()
+    }
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for group, topics in rows.items():
+        typer.echo(f"{group} ({sum(int(t['questions']) for t in topics)} questions)")
+        for t in topics:
+            typer.echo(f"  {t['id']:<24} {t['questions']:>2}  {t['title']}")
+
+
 @corpus_app.command("validate")
 def corpus_validate(
     path: Path | None = typer.Argument(None, help="A bank folder or file (default: the configured bank)."),
@@ -307,7 +328,12 @@ def _print_phrasing(console, phrasing, style: str = "") -> None:
 
 @app.command("practice")
 def practice(
-    topics: list[str] = typer.Option([], "--topics", help="Topic ids (repeat the option); default all. See GET /v1/topics."),
+    topics: list[str] = typer.Option(
+        [],
+        "--topics",
+        help="Topic ids or groups: seed (the article's topics) or modern (today's); repeat or comma-separate; "
+        "default all. See `interviewer corpus topics`.",
+    ),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
     n: int = typer.Option(5, "--n", min=1, max=20, help="Number of questions."),
     max_followups: int = typer.Option(2, "--max-followups", min=0, max=5),
@@ -331,9 +357,10 @@ def practice(
     grader, _ = _grader(settings)
     migrate(settings.db_url)
     store = SessionStore(make_engine(settings.db_url), grader.corpus.bank, grader)
+    chosen = [t.strip() for ts in topics for t in ts.split(",") if t.strip()]
     try:
         sid, token, interview = store.create(
-            InterviewConfig(topics=topics, n_questions=n, language=lang, max_followups=max_followups, seed=seed)
+            InterviewConfig(topics=chosen, n_questions=n, language=lang, max_followups=max_followups, seed=seed)
         )
     except InterviewError as e:
         fail(str(e))

@@ -45,7 +45,9 @@ class GraderLike(Protocol):
 
 
 class InterviewConfig(BaseModel):
-    topics: list[str] = Field(default_factory=list, description="Topic ids; empty for all.")
+    topics: list[str] = Field(
+        default_factory=list, description="Topic ids or group names (seed, modern); empty for all."
+    )
     n_questions: int = Field(default=5, ge=1, le=50)
     difficulty: tuple[int, int] = (1, 3)
     language: Language = "zh"
@@ -150,25 +152,30 @@ def followup_target(
 
 def select_questions(bank: Bank, config: InterviewConfig) -> list[str]:
     """The question ids an interview will ask, in order; never the same question twice."""
-    unknown = [t for t in config.topics if t not in bank.topics]
-    if unknown:
-        raise InterviewError(f"unknown topic(s): {', '.join(unknown)}; see the topic list")
+    try:
+        topics = bank.expand_topics(config.topics)
+    except KeyError as e:
+        groups = ", ".join(sorted(bank.groups))
+        raise InterviewError(f"unknown topic(s) or group(s): {e.args[0]}; see the topic list (groups: {groups})") from None
     lo, hi = config.difficulty
     if not 1 <= lo <= hi <= 3:
         raise InterviewError(f"difficulty range {lo}-{hi} must lie within 1-3")
-    pool = [q for q in bank if (not config.topics or q.topic in config.topics) and lo <= q.difficulty <= hi]
+    pool = [q for q in bank if (not topics or q.topic in topics) and lo <= q.difficulty <= hi]
     if not pool:
         raise InterviewError("no question matches these topics and difficulty range")
     rng = random.Random(config.seed)
     rng.shuffle(pool)
-    if config.topics and len(config.topics) > 1:
-        # Round-robin over the chosen topics so a short interview still visits each of them.
+    if len(topics) > 1:
+        # Round-robin over the chosen topics so a short interview still visits each of them; a group's topics
+        # are visited in random order, or a short interview would always open with the group's first ones.
+        if any(name not in bank.topics for name in config.topics):
+            rng.shuffle(topics)
         by_topic: dict[str, list[Question]] = {}
         for q in pool:
             by_topic.setdefault(q.topic, []).append(q)
         pool = []
         while any(by_topic.values()):
-            for t in config.topics:
+            for t in topics:
                 if by_topic.get(t):
                     pool.append(by_topic[t].pop(0))
     return [q.id for q in pool[: config.n_questions]]

@@ -105,6 +105,20 @@ def test_bad_answers_get_a_clear_4xx_and_store_nothing(client: TestClient, body:
     assert client.get(f"/v1/sessions/{sid}", headers=h).json()["transcript"] == []
 
 
+def test_an_interview_limited_to_a_topic_group(client: TestClient, corpus) -> None:
+    groups = {g["id"]: g for g in client.get("/v1/topic-groups").json()}
+    assert set(groups) == {"seed", "modern"}
+    assert groups["modern"]["questions"] == sum(len(corpus.bank.by_topic(t)) for t in groups["modern"]["topics"])
+    topics = client.get("/v1/topics").json()
+    assert {t["id"] for t in topics if t["group"] == "modern"} == set(groups["modern"]["topics"])
+    r = client.post("/v1/sessions", json={"topics": ["modern"], "n_questions": 3, "seed": 1})
+    assert r.status_code == 201, r.text
+    first = corpus.bank.get(r.json()["next"]["question_id"])
+    assert first.topic in groups["modern"]["topics"]
+    r = client.post("/v1/sessions", json={"topics": ["vintage"]})
+    assert r.status_code == 400 and "groups: modern, seed" in r.json()["detail"]
+
+
 def test_malformed_bodies_and_bad_options(client: TestClient) -> None:
     r = client.post("/v1/sessions", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422

@@ -9,23 +9,60 @@ from typer.testing import CliRunner
 from conftest import REPO
 from interviewer import load_bank, validate_bank
 from interviewer.bank import BankError, chinese_numeral, seed_sections
+from interviewer.termcheck import check_terms
 from interviewer.cli import app
 
 BANK = REPO / "corpus" / "bank"
 SOURCES = REPO / "corpus" / "sources"
+CROSS_RATE_MAX = 0.05
 
 
 def test_shipped_bank_is_valid_and_covers_the_seed() -> None:
     assert validate_bank(BANK, SOURCES) == []
     bank = load_bank(BANK)
-    assert len(bank) >= 60
-    assert len(bank.topics) == 24
-    assert {t.section for t in bank.topics.values()} == set(range(1, 25))
+    groups = bank.groups
+    assert len(groups["seed"]) == 24
+    assert {bank.topics[t].section for t in groups["seed"]} == set(range(1, 25))
+    assert sum(len(bank.by_topic(t)) for t in groups["seed"]) >= 60
     for q in bank:
         assert q.question.zh and q.question.en and q.reference.zh and q.reference.en
         assert 2 <= len(q.key_points) <= 8 and 1 <= q.difficulty <= 3
         for kp in q.key_points:
             assert kp.statement.zh and kp.statement.en and kp.probe.zh and kp.probe.en and kp.weight > 0
+
+
+MODERN_TOPICS = {"transformers", "dropout-init", "losses-calibration", "training-at-scale", "generative-models"}
+
+
+def test_modern_topics_come_from_the_projects_own_notes() -> None:
+    bank = load_bank(BANK)
+    assert set(bank.groups["modern"]) == MODERN_TOPICS
+    modern = [q for q in bank if q.topic in MODERN_TOPICS]
+    assert len(modern) >= 30
+    for q in modern:
+        assert q.source is not None and q.source.file.startswith("notes_"), q.id
+        note = (SOURCES / q.source.file).read_text(encoding="utf-8")
+        assert "interviewer" in note.splitlines()[2], f"{q.source.file} does not say it is the project's own note"
+        assert all(kp.terms for kp in q.key_points), q.id
+    assert {q.difficulty for q in modern} == {1, 2, 3}
+
+
+def test_every_term_is_found_in_its_own_reference_and_rarely_in_others() -> None:
+    """Both languages: every term group in its own question's reference; no probe names its answer."""
+    report = check_terms(load_bank(BANK))
+    assert report.misses == [] and report.leaks == []
+    for lang in ("zh", "en"):
+        assert report.self_rate(lang) == 1.0
+        # Related questions share vocabulary; what is reported here is how often a point's terms would give
+        # credit on another question's model answer.
+        assert report.cross_rate(lang) <= CROSS_RATE_MAX, report.summary()
+
+
+def test_validate_reports_term_rates() -> None:
+    r = CliRunner().invoke(app, ["corpus", "validate"])
+    lines = r.stdout.splitlines()
+    assert any(line.startswith("terms (zh): 100.0% of") for line in lines)
+    assert any(line.startswith("terms (en): 100.0% of") for line in lines)
 
 
 def test_bank_records_where_it_corrects_the_source() -> None:
@@ -70,6 +107,17 @@ BROKEN = {
         "has 1 key points, expected 2-8",
     ),
     "bad difficulty": (lambda n, d: _first(n) and d["questions"][0].update(difficulty=7), "difficulty 7"),
+    "term its reference lacks": (
+        lambda n, d: _first(n) and d["questions"][0]["key_points"][0].update(terms=[["astrology", "占星"]]),
+        "no alias of ['astrology', '占星'] in the zh reference",
+    ),
+    "probe that names the answer": (
+        lambda n, d: _first(n)
+        and d["questions"][0]["key_points"][0]["probe"].update(
+            en="Is it " + " and ".join(g[-1] for g in d["questions"][0]["key_points"][0]["terms"]) + "?"
+        ),
+        "the en probe names the answer",
+    ),
 }
 
 

@@ -373,3 +373,25 @@ def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -
     for link in tab.page.locator("a").all():
         link.click(no_wait_after=True, timeout=2000) if link.is_visible() else None
     assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_a_topic_group_is_chosen_with_one_click(base_url: str, open_tab, corpus) -> None:
+    tab = open_tab("en-US")
+    page = tab.page
+    page.goto(base_url + "/")
+    modern, seed = corpus.bank.groups["modern"], corpus.bank.groups["seed"]
+    expect(tab.by("group-header-modern")).to_contain_text("Asked today")
+    tab.by("group-modern").click()
+    for t in modern:
+        expect(tab.by(f"topic-{t}")).to_be_checked()
+    for t in seed:
+        expect(tab.by(f"topic-{t}")).not_to_be_checked()
+    tab.by("group-modern").click()  # a second click clears the group
+    expect(tab.by(f"topic-{modern[0]}")).not_to_be_checked()
+    tab.by("group-modern").click()
+    tab.by("start-button").click()
+    expect(tab.by("chat-screen")).to_be_visible()
+    question = tab.by("msg-interviewer").first.inner_text()
+    asked = [q for q in corpus.bank if q.question.en in question]
+    assert asked and asked[0].topic in modern, question
+    assert tab.errors == []

@@ -38,6 +38,21 @@ def test_selection_is_seeded_filtered_and_never_repeats() -> None:
         select_questions(BANK, InterviewConfig(topics=["astrology"]))
 
 
+def test_a_group_name_selects_its_topics_in_random_topic_order() -> None:
+    modern = set(BANK.groups["modern"])
+    picked = [select_questions(BANK, InterviewConfig(topics=["modern"], n_questions=5, seed=s)) for s in range(6)]
+    for ids in picked:
+        topics = [BANK.get(q).topic for q in ids]
+        assert set(topics) == modern and len(ids) == 5  # five questions, one from each modern topic
+    assert len({BANK.get(ids[0]).topic for ids in picked}) > 1  # not always the group's first topic
+    seed_only = select_questions(BANK, InterviewConfig(topics=["seed"], n_questions=20, seed=1))
+    assert all(BANK.topics[BANK.get(q).topic].group == "seed" for q in seed_only)
+    mixed = select_questions(BANK, InterviewConfig(topics=["modern", "batch-norm"], n_questions=12, seed=2))
+    assert {BANK.get(q).topic for q in mixed} == modern | {"batch-norm"}
+    with pytest.raises(InterviewError, match=r"unknown topic\(s\) or group\(s\): vintage; .*groups: modern, seed"):
+        select_questions(BANK, InterviewConfig(topics=["vintage"]))
+
+
 def test_first_move_is_the_first_question_in_the_chosen_language() -> None:
     iv, _ = start(language="en")
     move = iv.state.current

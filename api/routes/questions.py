@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from ..deps import CorpusDep
-from ..schemas import ErrorBody, QuestionDetail, QuestionSummary, TopicOut
+from ..schemas import ErrorBody, QuestionDetail, QuestionSummary, TopicGroupOut, TopicOut
 
 router = APIRouter(prefix="/v1", tags=["questions"])
 
@@ -18,9 +18,23 @@ def topics(corpus: CorpusDep) -> list[TopicOut]:
             title_zh=t.title.zh,
             title_en=t.title.en,
             section=t.section,
+            group=t.group,
             questions=len(corpus.bank.by_topic(t.id)),
         )
         for t in corpus.bank.topics.values()
+    ]
+
+
+@router.get(
+    "/topic-groups",
+    response_model=list[TopicGroupOut],
+    summary="Groups of topics: the seed article's and the project's own modern ones",
+)
+def topic_groups(corpus: CorpusDep) -> list[TopicGroupOut]:
+    bank = corpus.bank
+    return [
+        TopicGroupOut(id=g, topics=ids, questions=sum(len(bank.by_topic(t)) for t in ids))
+        for g, ids in bank.groups.items()
     ]
 
 

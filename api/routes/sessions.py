@@ -47,7 +47,7 @@ def _fail(e: Exception) -> HTTPException:
     response_model=SessionCreated,
     status_code=201,
     summary="Start an interview",
-    description="400 when a topic is unknown (see GET /v1/topics) or no question of the bank matches the topics "
+    description="400 when a topic or group is unknown (see GET /v1/topics, GET /v1/topic-groups) or no question of the bank matches the topics "
     "and difficulty range; 422 when the body does not follow the schema.",
     responses=ERRORS,
 )

@@ -15,6 +15,8 @@ const I18N = {
     intro: "选择主题和题量，开始一场模拟面试。每次回答后都会看到评分卡：覆盖了哪些要点、依据是回答中的哪一句。",
     topics: "主题",
     topicsHint: "不选则从全部主题中出题。",
+    selectGroup: "选择/取消本组",
+    groups: { seed: "经典基础（源文章 24 题）", modern: "当下常考（Transformer、训练、生成模型等，项目自撰）" },
     selectAll: "全选",
     selectNone: "清空",
     questionsCount: (n) => `${n} 题`,
@@ -95,6 +97,8 @@ const I18N = {
     intro: "Pick topics and a length, then answer like in a real interview. After every reply you get a grade card: which key points you covered and which sentence of your answer shows it.",
     topics: "Topics",
     topicsHint: "Select none to draw from all topics.",
+    selectGroup: "Select/clear group",
+    groups: { seed: "Foundations (the source article's 24 topics)", modern: "Asked today (transformers, training, generative models; the project's own notes)" },
     selectAll: "Select all",
     selectNone: "Clear",
     questionsCount: (n) => `${n} q.`,
@@ -339,17 +343,44 @@ function fillSelect(select, from, to, value) {
 function renderTopics(topics) {
   const checked = new Set([...ui.topicList.querySelectorAll("input:checked")].map((i) => i.value));
   const s = t();
-  ui.topicList.replaceChildren(
-    ...topics.map((tp) =>
-      el(
-        "label",
-        { class: "topic" },
-        el("input", { type: "checkbox", value: tp.id, "data-testid": `topic-${tp.id}`, checked: checked.has(tp.id) }),
-        el("span", { class: "topic-title" }, state.lang === "zh" ? tp.title_zh : tp.title_en),
-        el("span", { class: "topic-count" }, s.questionsCount(tp.questions)),
-      ),
-    ),
-  );
+  const groups = new Map();
+  for (const tp of topics) {
+    const g = tp.group || "other";
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g).push(tp);
+  }
+  const topicItem = (tp) =>
+    el(
+      "label",
+      { class: "topic" },
+      el("input", { type: "checkbox", value: tp.id, "data-testid": `topic-${tp.id}`, "data-group": tp.group || "other", checked: checked.has(tp.id) }),
+      el("span", { class: "topic-title" }, state.lang === "zh" ? tp.title_zh : tp.title_en),
+      el("span", { class: "topic-count" }, s.questionsCount(tp.questions)),
+    );
+  const nodes = [];
+  for (const [g, members] of groups) {
+    // A group header selects (or clears) all of its topics at once: the article's topics or today's.
+    if (groups.size > 1) {
+      const toggle = el("button", { type: "button", class: "link-button", "data-testid": `group-${g}` }, s.selectGroup);
+      toggle.addEventListener("click", () => {
+        const boxes = [...ui.topicList.querySelectorAll(`input[data-group="${g}"]`)];
+        const on = !boxes.every((b) => b.checked);
+        boxes.forEach((b) => (b.checked = on));
+      });
+      const total = members.reduce((n, tp) => n + tp.questions, 0);
+      nodes.push(
+        el(
+          "div",
+          { class: "topic-group", "data-testid": `group-header-${g}` },
+          el("span", { class: "topic-group-title" }, (s.groups && s.groups[g]) || g),
+          el("span", { class: "topic-count" }, s.questionsCount(total)),
+          toggle,
+        ),
+      );
+    }
+    nodes.push(...members.map(topicItem));
+  }
+  ui.topicList.replaceChildren(...nodes);
   ui.topicList.removeAttribute("aria-busy");
 }
 

@@ -1,0 +1,23 @@
+"""Every reference answer of the shipped bank earns full marks against its own key points, in both languages."""
+
+from __future__ import annotations
+
+from interviewer.grader import Grader
+from interviewer.selfgrade import FULL_MARKS, grade_references
+
+
+def test_every_reference_grades_full_marks_in_both_languages(corpus) -> None:
+    grades = grade_references(Grader(corpus), corpus.bank)
+    assert len(grades) == 2 * len(corpus.bank)
+    low = [str(g) for g in grades if not g.passes]
+    assert low == [], low
+    assert min(g.score for g in grades) >= FULL_MARKS
+
+
+def test_a_reference_graded_against_another_questions_points_does_not_pass(corpus) -> None:
+    bank = corpus.bank
+    bn, adam = bank.get("bn-formula"), bank.get("opt-adam")
+    swapped = bn.model_copy(update={"reference": adam.reference})
+    grades = grade_references(Grader(corpus), [swapped])
+    assert all(not g.passes and g.missed for g in grades)
+    assert "grades" in str(grades[0]) and "not covered" in str(grades[0])
