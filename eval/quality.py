@@ -22,7 +22,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -241,10 +241,29 @@ def split_metrics(res: SplitResult) -> dict[str, Any]:
 
 
 def seed_dev_extras(
-    res: SplitResult, extra_items: Sequence[Item] = (), extra_grades: Sequence[Grade] = ()
+    res: SplitResult,
+    extra_items: Sequence[Item] = (),
+    extra_grades: Sequence[Grade] = (),
+    topic_groups: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The bank's own test half: adversarial answers, strong answers, key-point labels, follow-up targets."""
+    """The bank's own test half: adversarial answers, strong answers, key-point labels, follow-up targets,
+    and agreement per topic group (the seed article's topics and the project's modern ones)."""
     out: dict[str, Any] = {}
+    if topic_groups:
+        by_group: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(res.items):
+            by_group[topic_groups.get(item.resolved.question.topic, "other")].append(i)
+        human = np.array([i.human for i in res.items])
+        score = np.array([g.score / 100 for g in res.grades])
+        cosine = np.array([i.cosine for i in res.items])
+        out["by_group"] = {
+            g: {
+                "n": len(ix),
+                "pearson": correlation(score[ix], human[ix], pearsonr),
+                "baseline_cosine": correlation(cosine[ix], human[ix], pearsonr),
+            }
+            for g, ix in sorted(by_group.items())
+        }
     by_cat: dict[str, list[float]] = defaultdict(list)
     for item, g in zip(res.items, res.grades):
         by_cat[str(item.row.meta.get("category", ""))].append(g.score)
@@ -327,7 +346,8 @@ def run(
             res = SplitResult(split, held.name, grades, items[split])
             if held.name == "seed_dev":
                 others = [it for s in held.train for it in items.get(s, [])]
-                res.extra = seed_dev_extras(res, others, scorer(others) if others else [])
+                groups = {t.id: t.group for t in corpus.bank.topics.values()}
+                res.extra = seed_dev_extras(res, others, scorer(others) if others else [], groups)
             results["splits"][split] = split_metrics(res)
             results["splits"][split]["fitted_on"] = cal.fitted_on["answers"]
     if write_calibration is not None:
