@@ -458,6 +458,10 @@ def main(argv: list[str] | None = None) -> int:
                                   "followups_asked_train_half") if k in seed}
     if extras:
         console.print("seed_dev_test:", json.dumps(extras))
+    for group, m in seed.get("by_group", {}).items():
+        console.print(
+            f"seed_dev_test, {group} topics: n {m['n']}, Pearson {m['pearson']}, bare cosine {m['baseline_cosine']}"
+        )
     if a.markdown:
         print(markdown(results))
     if a.json:

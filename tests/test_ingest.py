@@ -99,4 +99,5 @@ def test_no_question_or_missing_file_is_an_error(tmp_path: Path) -> None:
 
 def test_only_top_level_sources_are_indexed() -> None:
     names = [p.name for p in source_files(REPO / "corpus" / "sources")]
-    assert names == ["dl_interview_zh.md"]
+    assert names[0] == "dl_interview_zh.md" and "dl_interview_zh.txt" not in names  # original/ is provenance only
+    assert {n for n in names[1:] if n.startswith("notes_")} == set(names[1:])  # the project's own notes

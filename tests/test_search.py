@@ -23,6 +23,22 @@ def test_chinese_and_english_queries_find_the_same_passage_first(corpus, zh: str
     assert he[0].chunk.section == section, [h.chunk.title for h in he]
 
 
+# Questions answered by the project's own notes (corpus/sources/notes_*.md), in both languages.
+NOTE_PAIRS = [
+    ("Transformer的KV cache是什么", "What is the KV cache in a transformer?", "notes_transformers.md"),
+    ("为什么Dropout训练和测试不同", "Why does dropout behave differently at test time?", "notes_dropout_init.md"),
+    ("什么是label smoothing", "What is label smoothing?", "notes_losses_calibration.md"),
+    ("梯度累积怎么做", "How does gradient accumulation work?", "notes_training_at_scale.md"),
+    ("扩散模型的前向过程", "What is the forward process of a diffusion model?", "notes_generative_models.md"),
+]
+
+
+@pytest.mark.parametrize("zh,en,note", NOTE_PAIRS, ids=[p[2] for p in NOTE_PAIRS])
+def test_queries_on_modern_topics_find_the_projects_notes(corpus, zh: str, en: str, note: str) -> None:
+    for query in (zh, en):
+        assert corpus.search(query, 1)[0].chunk.file == note, query
+
+
 def test_hits_carry_their_location(corpus) -> None:
     hit = corpus.search("BN层的参数量", 1)[0]
     assert hit.chunk.file == "dl_interview_zh.md"

@@ -19,5 +19,6 @@ def test_a_reference_graded_against_another_questions_points_does_not_pass(corpu
     bn, adam = bank.get("bn-formula"), bank.get("opt-adam")
     swapped = bn.model_copy(update={"reference": adam.reference})
     grades = grade_references(Grader(corpus), [swapped])
-    assert all(not g.passes and g.missed for g in grades)
-    assert "grades" in str(grades[0]) and "not covered" in str(grades[0])
+    assert grades and not any(g.passes for g in grades)
+    assert any(g.missed for g in grades)
+    assert all(f"grades {g.score:.1f} < 90" in str(g) for g in grades)
