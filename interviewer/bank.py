@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from .models import Question, Topic, TopicFile
-from .termcheck import check_terms
+from .termcheck import ProbeLeak, TermMiss, check_terms
 
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
 MIN_KEY_POINTS = 2
@@ -236,7 +236,8 @@ def _term_problems(checked: list[tuple[Path, Question]]) -> list[str]:
     """Term groups their own reference lacks, and probes that name their point's terms."""
     where = {q.id: f for f, q in checked}
     report = check_terms(q for _, q in checked)
-    return [f"{where[item.question_id]}: {item}" for item in (*report.misses, *report.leaks)]
+    items: list[TermMiss | ProbeLeak] = [*report.misses, *report.leaks]
+    return [f"{where[item.question_id]}: {item}" for item in items]
 
 
 def _topic_section(topic: Topic) -> int | None:

@@ -29,7 +29,8 @@ class ReferenceGrade:
 
     def __str__(self) -> str:
         missed = f"; points not covered: {', '.join(self.missed)}" if self.missed else ""
-        return f"question {self.question_id}: the {self.lang} reference grades {self.score:.1f} < {FULL_MARKS:g}{missed}"
+        grade = f"the {self.lang} reference grades {self.score:.1f} < {FULL_MARKS:g}"
+        return f"question {self.question_id}: {grade}{missed}"
 
 
 def grade_references(
@@ -39,5 +40,6 @@ def grade_references(
     items = [(q, lang) for q in questions for lang in languages if getattr(q.reference, lang)]
     grades = grader.grade_many([(q, getattr(q.reference, lang)) for q, lang in items])
     return [
-        ReferenceGrade(q.id, lang, g.score, tuple(p.id for p in g.missed)) for (q, lang), g in zip(items, grades)
+        ReferenceGrade(q.id, lang, g.score, tuple(p.id for p in g.missed))
+        for (q, lang), g in zip(items, grades, strict=True)
     ]

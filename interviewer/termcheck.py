@@ -29,7 +29,8 @@ class TermMiss:
     group: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"question {self.question_id}: key point {self.point_id}: no alias of {list(self.group)} in the {self.lang} reference"
+        where = f"question {self.question_id}: key point {self.point_id}"
+        return f"{where}: no alias of {list(self.group)} in the {self.lang} reference"
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class ProbeLeak:
     alias: str
 
     def __str__(self) -> str:
-        return f"question {self.question_id}: key point {self.point_id}: the {self.lang} probe names the answer ({self.alias!r})"
+        where = f"question {self.question_id}: key point {self.point_id}"
+        return f"{where}: the {self.lang} probe names the answer ({self.alias!r})"
 
 
 @dataclass
@@ -78,10 +80,9 @@ class TermReport:
         for lang in LANGUAGES:
             if not self.groups[lang]:
                 continue
-            lines.append(
-                f"terms ({lang}): {self.self_rate(lang):.1%} of {self.groups[lang]} groups found in their own reference; "
-                f"points found in other questions' references: {self.cross_rate(lang):.2%} of {self.cross_pairs[lang]} pairs"
-            )
+            own = f"{self.self_rate(lang):.1%} of {self.groups[lang]} groups found in their own reference"
+            other = f"{self.cross_rate(lang):.2%} of {self.cross_pairs[lang]} pairs"
+            lines.append(f"terms ({lang}): {own}; points found in other questions' references: {other}")
         return lines
 
 
