@@ -153,8 +153,11 @@ def find_alias(group: Iterable[str], text: str) -> re.Match[str] | None:
     does not match inside another word.
     """
     best: re.Match[str] | None = None
+    lowered = text.lower()
     for alias in group:
-        if not alias.strip():
+        head = alias.strip().split(" ", 1)[0].lower()
+        # Every match contains the alias's first word: a substring test rules most aliases out before the regex.
+        if not head or head not in lowered:
             continue
         for m in _alias_pattern(alias).finditer(text):
             if not _negated(alias, text, m):
