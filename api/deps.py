@@ -2,52 +2,57 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from interviewer import Corpus, Question, Settings
-from interviewer.graders import GraderProtocol as Grader
-from interviewer.resolve import QuestionResolver
+from interviewer import Corpus, Settings
+from interviewer.service import Assessor, InterviewService, Services, SessionAdmin
 
 from .limits import RateLimiter, retry_after_header
-from .store import SessionStore
 
 
 def _state(request: Request, name: str) -> Any:
     value = getattr(request.app.state, name, None)
     if value is None:
-        raise HTTPException(status_code=503, detail="the service is still loading; retry shortly", headers={"Retry-After": "5"})
+        raise HTTPException(
+            status_code=503, detail="the service is still loading; retry shortly", headers={"Retry-After": "5"}
+        )
     return value
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_services(request: Request) -> Services:
+    services: Services = _state(request, "services")
+    return services
 
 
 def get_corpus(request: Request) -> Corpus:
-    return _state(request, "corpus")
+    return get_services(request).corpus
 
 
-def get_grader(request: Request) -> Grader:
-    return _state(request, "grader")
+def get_interviews(request: Request) -> InterviewService:
+    return get_services(request).interviews
 
 
-def get_resolver(request: Request) -> QuestionResolver:
-    return _state(request, "resolver")
+def get_assessor(request: Request) -> Assessor:
+    return get_services(request).assessor
 
 
-def get_store(request: Request) -> SessionStore:
-    return _state(request, "store")
+def get_admin(request: Request) -> SessionAdmin:
+    return get_services(request).admin
 
 
 CorpusDep = Annotated[Corpus, Depends(get_corpus)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-GraderDep = Annotated[Grader, Depends(get_grader)]
-ResolverDep = Annotated[QuestionResolver, Depends(get_resolver)]
-StoreDep = Annotated[SessionStore, Depends(get_store)]
+InterviewsDep = Annotated[InterviewService, Depends(get_interviews)]
+AssessorDep = Annotated[Assessor, Depends(get_assessor)]
+AdminDep = Annotated[SessionAdmin, Depends(get_admin)]
 
 
 def _presented_key(request: Request) -> str:
@@ -62,7 +67,9 @@ def require_api_key(request: Request) -> None:
     """Admin and batch endpoints: a key from INTERVIEWER_API_KEYS, compared in constant time."""
     keys = request.app.state.settings.api_key_list
     if not keys:
-        raise HTTPException(status_code=403, detail="this endpoint is disabled; the operator must set INTERVIEWER_API_KEYS")
+        raise HTTPException(
+            status_code=403, detail="this endpoint is disabled; the operator must set INTERVIEWER_API_KEYS"
+        )
     presented = _presented_key(request).encode()
     # Compare against every key so the time taken does not say which one nearly matched.
     ok = False
@@ -77,10 +84,8 @@ def require_api_key(request: Request) -> None:
 
 
 def client_key(request: Request) -> str:
-    """Who a request counts against: its credential when it has one, else its address."""
-    cred = _presented_key(request)
-    if cred:
-        return "k:" + hashlib.sha256(cred.encode()).hexdigest()[:32]
+    """Who a request counts against: its address. Not a session token or a presented key: anyone can mint a new
+    session (or make up a key) and would start with a full bucket each time."""
     return "ip:" + (request.client.host if request.client else "unknown")
 
 
@@ -102,16 +107,3 @@ def rate_limit(request: Request) -> None:
 
 RateLimited = Depends(rate_limit)
 ApiKey = Depends(require_api_key)
-
-
-def passages_for(corpus: Corpus):  # noqa: ANN201
-    """The report's "what to read": source passages for a question's missed points."""
-
-    def find(question: Question, missed: list[str]) -> list[dict[str, Any]]:
-        hits = corpus.search(" ".join([question.question.zh or question.question.en, *missed])[:500], k=2)
-        return [
-            {"file": h.chunk.file, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line, "title": h.chunk.title, "text": h.chunk.text}
-            for h in hits
-        ]
-
-    return find

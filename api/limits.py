@@ -6,6 +6,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,7 +56,9 @@ class BodyLimitMiddleware:
                 await self._refuse(send, seen)
 
     async def _refuse(self, send: Send, size: int) -> None:
-        body = json.dumps({"detail": f"the request body is over {self.max_bytes} bytes ({size} read); send less"}).encode()
+        body = json.dumps(
+            {"detail": f"the request body is over {self.max_bytes} bytes ({size} read); send less"}
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -81,7 +84,7 @@ class RateLimiter:
 
     MAX_CLIENTS = 50_000
 
-    def __init__(self, per_minute: int, burst: int, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock

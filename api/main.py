@@ -15,14 +15,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from interviewer import Corpus, Settings, __version__, get_settings
-from interviewer.graders import make_grader
-from interviewer.resolve import QuestionResolver
+from interviewer.grading.protocol import GraderProtocol
+from interviewer.service import ServiceError, build_services
 
-from .db import make_engine, migrate
+from .errors import service_error
 from .limits import BodyLimitMiddleware, RateLimiter
-from .observability import Metrics, MeteredGrader, RequestContextMiddleware, configure_logging, log
+from .observability import MeteredGrader, Metrics, RequestContextMiddleware, configure_logging, log
 from .routes import admin, grading, health, questions, search, sessions
-from .store import SessionStore
 
 STATIC = Path(__file__).parent / "static"
 
@@ -35,9 +34,9 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app)
         yield
-        engine = getattr(app.state, "engine", None)
-        if engine is not None:
-            engine.dispose()
+        services = getattr(app.state, "services", None)
+        if services is not None:
+            services.close()
 
     app = FastAPI(
         title="interviewer",
@@ -47,21 +46,19 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.corpus = corpus
+    app.state.services = None
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 
     configure_logging(settings)
 
+    def metered(grader: GraderProtocol) -> GraderProtocol:
+        return MeteredGrader(grader, metrics)
+
     def start(app: FastAPI) -> None:
-        if app.state.corpus is None:
-            app.state.corpus = Corpus.load(settings)
-        c = app.state.corpus
-        app.state.grader = MeteredGrader(make_grader(c, settings), metrics)
-        app.state.resolver = QuestionResolver(c, settings.question_match_threshold)
-        migrate(settings.db_url)
-        app.state.engine = make_engine(settings.db_url)
-        app.state.store = SessionStore(app.state.engine, c.bank, app.state.grader)
+        app.state.services = build_services(settings, corpus, wrap_grader=metered)
+
+    app.add_exception_handler(ServiceError, service_error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -75,7 +72,9 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", extra={"error": type(exc).__name__})
         return JSONResponse(
-            status_code=503, content={"detail": "the database is unavailable; retry shortly"}, headers={"Retry-After": "5"}
+            status_code=503,
+            content={"detail": "the database is unavailable; retry shortly"},
+            headers={"Retry-After": "5"},
         )
 
     # Lost connections surface as OperationalError, InterfaceError or a DBAPIError marked as a disconnect.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, JsonValue, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from interviewer.interview import Interview, Turn
+from interviewer.service import Answered
 
 
 class ErrorBody(BaseModel):
@@ -40,7 +40,9 @@ class TopicOut(BaseModel):
     title_zh: str
     title_en: str
     section: int | None
-    group: str = Field(description="seed: from the source article; modern: the project's own notes on what interviews ask today.")
+    group: str = Field(
+        description="seed: from the source article; modern: the project's own notes on what interviews ask today."
+    )
     questions: int
 
 
@@ -62,12 +64,12 @@ class QuestionSummary(BaseModel):
 class QuestionDetail(QuestionSummary):
     reference_zh: str
     reference_en: str
-    key_points: list[dict]  # type: ignore[assignment]
-    source: dict | None = None
+    key_points: list[dict[str, Any]]  # type: ignore[assignment]
+    source: dict[str, Any] | None = None
 
 
 # Text with at least one character that is neither white space nor a control character. Documented in the
-# OpenAPI schema only: the routes enforce it themselves (api/text_input.py) with a 400 that says what to do.
+# OpenAPI schema only: the use cases enforce it (interviewer/service/answers.py) with a 400 that says what to do.
 HAS_TEXT = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
@@ -81,7 +83,7 @@ def _json_integer(value: object) -> object:
 Integer = Annotated[int, BeforeValidator(_json_integer)]
 # Bounds before the validator, so the OpenAPI schema shows them as minimum/maximum.
 DIFFICULTY = Annotated[int, Field(ge=1, le=3), BeforeValidator(_json_integer)]
-DIFFICULTY_RANGES = [[lo, hi] for lo in (1, 2, 3) for hi in (1, 2, 3) if lo <= hi]
+DIFFICULTY_RANGES: list[JsonValue] = [[lo, hi] for lo in (1, 2, 3) for hi in (1, 2, 3) if lo <= hi]
 
 
 class SessionCreate(BaseModel):
@@ -128,7 +130,9 @@ class SessionCreated(BaseModel):
     token: str = Field(description="Send as 'Authorization: Bearer <token>' on every later call for this session.")
     language: str
     next: MoveOut
-    llm: bool = Field(default=False, description="True when an LLM phrases follow-ups and feedback (see /followup, /feedback).")
+    llm: bool = Field(
+        default=False, description="True when an LLM phrases follow-ups and feedback (see /followup, /feedback)."
+    )
 
 
 class AnswerIn(BaseModel):
@@ -144,27 +148,25 @@ class AnswerIn(BaseModel):
 
 class AnswerOut(BaseModel):
     turn: int
-    grade: dict | None = Field(description="The grade card (as `interviewer grade --json`), null when skipped.")
+    grade: dict[str, Any] | None = Field(
+        description="The grade card (as `interviewer grade --json`), null when skipped."
+    )
     skipped: bool
     next: MoveOut
     done: bool
     score_so_far: float
 
     @classmethod
-    def from_turn(cls, turn: Turn, interview: Interview) -> AnswerOut:
+    def from_answered(cls, answered: Answered) -> AnswerOut:
+        turn = answered.turn
         return cls(
-            turn=len(interview.state.turns) - 1,
+            turn=answered.index,
             grade=turn.grade,
             skipped=turn.skipped,
             next=MoveOut(**turn.next.model_dump()),
-            done=interview.done,
-            score_so_far=interview.overall_score(),
+            done=answered.done,
+            score_so_far=answered.score_so_far,
         )
-
-
-def answer_response(turn: Turn, interview: Interview) -> dict:
-    """What POST /answers returns, as stored with the turn for idempotent retries."""
-    return AnswerOut.from_turn(turn, interview).model_dump(mode="json")
 
 
 class TurnOut(BaseModel):
@@ -173,7 +175,7 @@ class TurnOut(BaseModel):
     question_id: str
     prompt: str
     answer: str
-    grade: dict | None
+    grade: dict[str, Any] | None
     skipped: bool
     created_at: str
 
@@ -182,7 +184,7 @@ class SessionOut(BaseModel):
     session_id: str
     language: str
     finished: bool
-    config: dict
+    config: dict[str, Any]
     next: MoveOut | None
     score_so_far: float
     transcript: list[TurnOut]
@@ -197,7 +199,7 @@ def _has_text(value: str) -> bool:
     return re.search(HAS_TEXT, value) is not None
 
 
-def _reference_schema(schema: dict) -> None:
+def _reference_schema(schema: dict[str, Any]) -> None:
     """Document what GradeIn._reference checks: non-blank texts, 1 to REFERENCE_ITEMS of them."""
     for option in schema.get("anyOf", []):
         if option.get("type") == "string":
@@ -246,11 +248,15 @@ class GradeIn(BaseModel):
             return None
         texts = [value] if isinstance(value, str) else value
         if not texts or not all(_has_text(t) for t in texts):
-            raise PydanticCustomError("value_error", "give the reference as text, or as a list of texts, none of them blank")
+            raise PydanticCustomError(
+                "value_error", "give the reference as text, or as a list of texts, none of them blank"
+            )
         if len(texts) > REFERENCE_ITEMS:
             raise PydanticCustomError("value_error", "at most {n} reference texts", {"n": REFERENCE_ITEMS})
         if sum(map(len, texts)) > REFERENCE_CHARS:
-            raise PydanticCustomError("value_error", "the reference is over {n} characters in all", {"n": REFERENCE_CHARS})
+            raise PydanticCustomError(
+                "value_error", "the reference is over {n} characters in all", {"n": REFERENCE_CHARS}
+            )
         return value
 
     @model_validator(mode="after")
@@ -261,9 +267,9 @@ class GradeIn(BaseModel):
 
 
 class BatchOut(BaseModel):
-    results: list[dict]
+    results: list[dict[str, Any]]
     problems: list[str]
-    metrics: dict | None
+    metrics: dict[str, Any] | None
 
 
 class Ready(BaseModel):

@@ -16,11 +16,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from interviewer.corpus import load_chunks
 from interviewer.embeddings import load_embedder
-from interviewer.index import build_faiss
+from interviewer.knowledge.corpus import load_chunks
+from interviewer.knowledge.index import build_faiss
+from interviewer.language.text import split_sentences
 from interviewer.settings import get_settings
-from interviewer.text import split_sentences
 
 ENGLISH = [
     "Batch normalization uses running averages of mean and variance at inference time.",
@@ -67,7 +67,9 @@ def bench_backend(backend: str, n: int, model: str = "") -> dict[str, float]:
     }
 
 
-def bench_index(sizes: tuple[int, ...] = (1_000, 10_000, 20_000, 50_000, 100_000), dim: int = 384) -> list[dict[str, float]]:
+def bench_index(
+    sizes: tuple[int, ...] = (1_000, 10_000, 20_000, 50_000, 100_000), dim: int = 384
+) -> list[dict[str, float]]:
     rng = np.random.default_rng(0)
     out = []
     for n in sizes:
@@ -87,7 +89,7 @@ def bench_index(sizes: tuple[int, ...] = (1_000, 10_000, 20_000, 50_000, 100_000
                 results.setdefault(name, []).append(ids[0])
             row[f"{name}_query_ms"] = (time.perf_counter() - t) / len(q) * 1000
         row["hnsw_recall@5"] = float(
-            np.mean([len(set(a) & set(b)) / 5 for a, b in zip(results["flat"], results["hnsw"])])
+            np.mean([len(set(a) & set(b)) / 5 for a, b in zip(results["flat"], results["hnsw"], strict=True)])
         )
         out.append(row)
     return out

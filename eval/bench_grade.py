@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from interviewer import Corpus, get_settings, load_embedder
-from interviewer.grader import Grader
-from interviewer.text import split_sentences
-from interviewer.units import answer_units
+from interviewer.grading.embedding import Grader
+from interviewer.language.text import split_sentences
+from interviewer.language.units import answer_units
 
 DEV = Path(__file__).resolve().parent / "datasets" / "seed_dev.jsonl"
 
@@ -87,7 +87,16 @@ def bench(backend: str, model: str = "", sizes: tuple[int, ...] = (1, 5, 20)) ->
 def run(backends: list[str], model: str = "") -> None:
     console = Console()
     t = Table(title=f"Grading ({DEV.name}: {len(_dev_rows())} answers; threads={get_settings().embedding_threads})")
-    cols = ["backend", "1 sent p50/p95 ms", "5 sent p50/p95 ms", "20 sent p50/p95 ms", "answers/s", "units/s grading", "units/s encoder", "efficiency"]
+    cols = [
+        "backend",
+        "1 sent p50/p95 ms",
+        "5 sent p50/p95 ms",
+        "20 sent p50/p95 ms",
+        "answers/s",
+        "units/s grading",
+        "units/s encoder",
+        "efficiency",
+    ]
     for c in cols:
         t.add_column(c, justify="right")
     for b in backends:

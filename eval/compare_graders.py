@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 from interviewer import Corpus, get_settings
-from interviewer.answerset import AnswerRow, read_answer_set
-from interviewer.grader import Grader
+from interviewer.batch.agreement import compute_metrics
+from interviewer.batch.answerset import AnswerRow, read_answer_set
+from interviewer.grading.embedding import Grader
+from interviewer.grading.hybrid import LLMGrader
+from interviewer.knowledge.resolve import QuestionResolver
 from interviewer.llm.client import LLMClient
-from interviewer.llm.grading import LLMGrader
 from interviewer.llm.judge import LLMJudge
-from interviewer.metrics import compute_metrics
-from interviewer.resolve import QuestionResolver
 
 
 def compare(path: Path, base_url: str, model: str, limit: int | None, timeout: float) -> dict[str, dict]:
@@ -30,16 +30,26 @@ def compare(path: Path, base_url: str, model: str, limit: int | None, timeout: f
     base = Grader(corpus, data_dir=s.data_dir)
     resolver = QuestionResolver(corpus, s.question_match_threshold)
     client = LLMClient(base_url=base_url, model=model, timeout=timeout, concurrency=2)
-    graders = {"embedding": base, "llm": LLMGrader(base, LLMJudge(client), "llm"), "hybrid": LLMGrader(base, LLMJudge(client), "hybrid")}
+    graders = {
+        "embedding": base,
+        "llm": LLMGrader(base, LLMJudge(client), "llm"),
+        "hybrid": LLMGrader(base, LLMJudge(client), "hybrid"),
+    }
     rows = [r for r in itertools.islice(read_answer_set(path), limit) if isinstance(r, AnswerRow)]
     resolved = [resolver.resolve(r.question_id, r.question, r.reference) for r in rows]
     out: dict[str, dict] = {}
     for name, grader in graders.items():
         calls_before, start = client.calls, time.perf_counter()
         results = []
-        for row, res in zip(rows, resolved):
+        for row, res in zip(rows, resolved, strict=True):
             g = grader.grade(res.question, row.answer)
-            line = {"id": row.id, "human_score": row.score, "score_max": row.score_max, "grade": g.public(), "meta": row.meta}
+            line = {
+                "id": row.id,
+                "human_score": row.score,
+                "score_max": row.score_max,
+                "grade": g.public(),
+                "meta": row.meta,
+            }
             if row.labels:
                 line["labels"] = row.labels
             results.append(line)

@@ -39,9 +39,10 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Sequence
+from typing import Any
 
 import httpx
 
@@ -261,7 +262,7 @@ def run_server(
 
     stop = threading.Event()
 
-    def _on_signal(signum: int, _frame: Any) -> None:
+    def _on_signal(_signum: int, _frame: Any) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)
@@ -278,7 +279,7 @@ def run_server(
 
         threading.Thread(target=_watch_parent, daemon=True).start()
 
-    server = xllamacpp.Server(params)  # noqa: F841 - serves from its own threads while referenced
+    _server = xllamacpp.Server(params)  # serves from its own threads while referenced
     print(f"llm server: serving {model.name} as {MODEL_ALIAS!r} on http://{host}:{port}/v1", flush=True)
     while not stop.wait(0.5):
         pass
@@ -486,7 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="{fetch,serve}")
 
     p_fetch = sub.add_parser("fetch", help="download, assemble and verify the GGUF model (once)")
-    p_fetch.add_argument("--cache", type=Path, default=None, help=f"cache folder (default ${CACHE_ENV} or ~/.cache/interviewer/llm)")
+    p_fetch.add_argument(
+        "--cache", type=Path, default=None, help=f"cache folder (default ${CACHE_ENV} or ~/.cache/interviewer/llm)"
+    )
 
     p_serve = sub.add_parser("serve", help="serve the model on 127.0.0.1 until Ctrl-C")
     p_serve.add_argument("--port", type=int, default=8080)

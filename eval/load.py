@@ -87,7 +87,11 @@ class AnswerBank:
     def pick(self, rng: random.Random, question_id: str | None, lang: str, skip_rate: float) -> str:
         if rng.random() < skip_rate:
             return rng.choice(SKIPS[lang])
-        pool = self.by_q.get((question_id or "", lang)) or self.by_lang.get(lang) or [t for v in self.by_lang.values() for t in v]
+        pool = (
+            self.by_q.get((question_id or "", lang))
+            or self.by_lang.get(lang)
+            or [t for v in self.by_lang.values() for t in v]
+        )
         sents = sentences(rng.choice(pool))
         n = rng.randint(1, 5)
         joiner = "" if lang == "zh" else " "
@@ -101,7 +105,8 @@ class AnswerBank:
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # ms, successful or not
     errors: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # route -> status/kind -> n
-    by_sentences: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # graded answers: ms by length
+    # graded answers: ms by length
+    by_sentences: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
     interviews_started: int = 0
     interviews_finished: int = 0
     answers_skipped: int = 0
@@ -188,7 +193,9 @@ class Client:
         self.http = http
         self.stats = stats
 
-    async def call(self, method: str, path: str, route: str, token: str | None = None, body: Any = None) -> httpx.Response | None:
+    async def call(
+        self, method: str, path: str, route: str, token: str | None = None, body: Any = None
+    ) -> httpx.Response | None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         t = time.perf_counter()
         try:
@@ -227,7 +234,7 @@ async def _sleep_until(deadline: float, seconds: float) -> bool:
 
 
 async def candidate(
-    n: int, client: Client, answers: AnswerBank, cfg: dict[str, Any], deadline: float, rng: random.Random, once: bool = False
+    client: Client, answers: AnswerBank, cfg: dict[str, Any], deadline: float, rng: random.Random, once: bool = False
 ) -> None:
     """One simulated candidate: interviews one after another until the deadline (just one with ``once``)."""
     stats = client.stats
@@ -235,7 +242,12 @@ async def candidate(
         return
     while time.perf_counter() < deadline:
         lang = rng.choice(cfg["languages"])
-        body = {"topics": [], "n_questions": cfg["n_questions"], "language": lang, "max_followups": cfg["max_followups"]}
+        body = {
+            "topics": [],
+            "n_questions": cfg["n_questions"],
+            "language": lang,
+            "max_followups": cfg["max_followups"],
+        }
         r = await client.call("POST", "/v1/sessions", "POST /v1/sessions", body=body)
         if r is None or r.status_code != 201:
             await _sleep_until(deadline, _think(rng, cfg["think"]))
@@ -276,7 +288,7 @@ async def candidate(
 async def _warm_up(http: httpx.AsyncClient, answers: AnswerBank, cfg: dict[str, Any], seed: int) -> Stats:
     stats = Stats()
     for lang in cfg["languages"]:
-        await candidate(-1, Client(http, stats), answers, {**cfg, "think": 0.0, "languages": [lang]},
+        await candidate(Client(http, stats), answers, {**cfg, "think": 0.0, "languages": [lang]},
                         time.perf_counter() + 60, random.Random(seed), once=True)  # fmt: skip
     return stats
 
@@ -329,7 +341,9 @@ async def run_load(
     # Idle connections are dropped after 4 s, before uvicorn's keep-alive timeout (5 s) closes them: with
     # equal timeouts a request sent on a connection the server is closing fails with a ReadError, a client
     # artefact that a browser retries and that is no figure of the server.
-    limits = httpx.Limits(max_connections=candidates + 4, max_keepalive_connections=candidates + 4, keepalive_expiry=4.0)
+    limits = httpx.Limits(
+        max_connections=candidates + 4, max_keepalive_connections=candidates + 4, keepalive_expiry=4.0
+    )
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits, trust_env=False) as http:
         if warmup:
             await _warm_up(http, answers, cfg, seed)
@@ -338,8 +352,10 @@ async def run_load(
         deadline = stats.started + think + duration
         master = random.Random(seed)
         tasks = [
-            asyncio.create_task(candidate(i, client, answers, {**cfg, "think": think}, deadline, random.Random(master.random())))
-            for i in range(candidates)
+            asyncio.create_task(
+                candidate(client, answers, {**cfg, "think": think}, deadline, random.Random(master.random()))
+            )
+            for _ in range(candidates)
         ]
         try:
             await asyncio.gather(*tasks)
@@ -365,7 +381,9 @@ def check_loopback(url: str, allow_remote: bool = False) -> str:
         except ValueError:
             loopback = False
         if not loopback:
-            raise LoadError(f"{host} is not a loopback address; load only local servers, or pass --allow-remote for one you run")
+            raise LoadError(
+                f"{host} is not a loopback address; load only local servers, or pass --allow-remote for one you run"
+            )
     return url.rstrip("/")
 
 
@@ -426,7 +444,8 @@ class Server:
         if self.data_dir is not None:
             if not self.data_dir.is_dir():
                 raise LoadError(
-                    f"data dir {self.data_dir} does not exist; give one with an index, e.g. .pytest_cache/interviewer-data"
+                    f"data dir {self.data_dir} does not exist; "
+                    "give one with an index, e.g. .pytest_cache/interviewer-data"
                 )
             # The index and the embedding cache, not the database: every run starts with an empty one.
             shutil.copytree(self.data_dir, data, ignore=shutil.ignore_patterns("interviewer.db*"))
@@ -436,6 +455,8 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data)}
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # The limit is per client address, and every simulated candidate comes from 127.0.0.1.
+        env.setdefault("INTERVIEWER_RATE_LIMIT_PER_MINUTE", "0")
         if self.workers > 1:
             cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(self.workers), "--no-access-log"]  # fmt: skip
@@ -458,7 +479,9 @@ class Server:
         ok_in_a_row = 0
         while ok_in_a_row < 2 * self.workers:
             if self.proc.poll() is not None:
-                raise LoadError(f"the server exited with code {self.proc.returncode} before it was ready:\n{self.log_tail()}", 1)
+                raise LoadError(
+                    f"the server exited with code {self.proc.returncode} before it was ready:\n{self.log_tail()}", 1
+                )
             if time.monotonic() > deadline:
                 raise LoadError(f"the server was not ready after {self.ready_timeout:g} s:\n{self.log_tail()}", 1)
             try:
@@ -502,21 +525,26 @@ def _metric(url: str, name: str) -> float | None:
         text = httpx.get(url + "/metrics", timeout=5, trust_env=False).text
     except httpx.HTTPError:
         return None
-    vals = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name) and not line.startswith("#")]
+    vals = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name) and not line.startswith("#")
+    ]
     return sum(vals) if vals else 0.0
 
 
 # --------------------------------------------------------------------------------------------- output
 
 
-def print_table(result: dict[str, Any], file=None) -> None:  # noqa: ANN001
+def print_table(result: dict[str, Any], file=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=file or sys.stdout, width=140)
     c = result["config"]
     console.print(
-        f"{c['candidates']} candidates, {c['duration_s']:g} s (+{c['think_s']:g} s ramp-up), think {c['think_s']:g} s ±50 %, "
+        f"{c['candidates']} candidates, {c['duration_s']:g} s (+{c['think_s']:g} s ramp-up), "
+        f"think {c['think_s']:g} s ±50 %, "
         f"seed {c['seed']}, {c['url']}"
     )
     t = Table(show_edge=False)
@@ -543,7 +571,11 @@ def print_table(result: dict[str, Any], file=None) -> None:  # noqa: ANN001
     )
     if result.get("server"):
         s = result["server"]
-        cpu = f"{s['cpu_s']:.1f} CPU s ({s.get('cpu_per_answer_ms') or 0:.0f} ms per answer), " if s.get("cpu_s") is not None else ""
+        cpu = (
+            f"{s['cpu_s']:.1f} CPU s ({s.get('cpu_per_answer_ms') or 0:.0f} ms per answer), "
+            if s.get("cpu_s") is not None
+            else ""
+        )
         console.print(
             f"server: {cpu}rate-limited (429): {s.get('rate_limited')}, "
             f"load average before {s.get('loadavg_before')} after {s.get('loadavg_after')}"
@@ -558,7 +590,9 @@ def print_table(result: dict[str, Any], file=None) -> None:  # noqa: ANN001
         console.print(f"last error: {result['last_error']}")
     tg = result["target"]
     verdict = "[green]MET[/green]" if tg["met"] else "[red]NOT MET[/red]"
-    console.print(f"target ({tg['rule']}): {verdict} (answers p95 {tg['answers_p95_ms']} ms, errors {result['errors']})")
+    console.print(
+        f"target ({tg['rule']}): {verdict} (answers p95 {tg['answers_p95_ms']} ms, errors {result['errors']})"
+    )
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -569,15 +603,19 @@ def _parser() -> argparse.ArgumentParser:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="An already running server, e.g. http://127.0.0.1:8000.")
     where.add_argument(
-        "--start", action="store_true", help="Start `interviewer serve` on a free 127.0.0.1 port and stop it at the end."
+        "--start",
+        action="store_true",
+        help="Start `interviewer serve` on a free 127.0.0.1 port and stop it at the end.",
     )
     p.add_argument("--data-dir", type=Path, default=os.environ.get("INTERVIEWER_DATA_DIR") or None,
-                   help="With --start: a data dir with the index and embedding cache to copy (default: $INTERVIEWER_DATA_DIR; "
-                   "none: the server builds the index first).")  # fmt: skip
+                   help="With --start: a data dir with the index and embedding cache to copy "
+                   "(default: $INTERVIEWER_DATA_DIR; none: the server builds the index first).")  # fmt: skip
     p.add_argument("--workers", type=int, default=1, help="With --start: uvicorn processes (default 1).")
     p.add_argument("--candidates", type=int, default=20, help="Concurrent simulated candidates (default 20).")
     p.add_argument("--duration", type=float, default=60.0, help="Seconds of load after the ramp-up (default 60).")
-    p.add_argument("--think", type=float, default=5.0, help="Think time before each answer, randomised ±50 %% (default 5 s).")
+    p.add_argument(
+        "--think", type=float, default=5.0, help="Think time before each answer, randomised ±50 %% (default 5 s)."
+    )
     p.add_argument("--seed", type=int, default=0, help="Random seed (default 0).")
     p.add_argument(
         "--timeout", type=float, default=30.0, help="Client timeout per request; a timeout is an error (default 30 s)."
@@ -586,7 +624,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-followups", type=int, default=1, help="Follow-ups per question (default 1).")
     p.add_argument("--skip-rate", type=float, default=0.08, help="Share of answers that are 'skip' (default 0.08).")
     p.add_argument(
-        "--no-warmup", action="store_true", help="Count from the first request (default: one uncounted interview per language first)."
+        "--no-warmup",
+        action="store_true",
+        help="Count from the first request (default: one uncounted interview per language first).",
     )
     p.add_argument("--json", action="store_true", help="Print the result as JSON.")
     p.add_argument("--fail-on-miss", action="store_true", help="Exit 1 when the target is not met.")
@@ -658,7 +698,9 @@ def main(argv: list[str] | None = None) -> int:
         box_after = _box_busy_seconds()
         cpu = server.cpu_seconds() - cpu_before if server else None
         if server:
-            result["server"].update(cpu_s=round(cpu, 1), cpu_per_answer_ms=round(1000 * cpu / answers, 1) if answers else None)
+            result["server"].update(
+                cpu_s=round(cpu, 1), cpu_per_answer_ms=round(1000 * cpu / answers, 1) if answers else None
+            )
         if box_before is not None and box_after is not None:
             # Cores busy on the whole box during the run, and how many of them were neither the server nor us.
             busy, mine = (box_after - box_before) / wall, (time.process_time() - self_before) / wall

@@ -33,16 +33,17 @@ from rich.table import Table
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import cohen_kappa_score, roc_auc_score
 
-from interviewer import Corpus, get_settings, overlap
-from interviewer.answerset import AnswerRow, read_answer_set
-from interviewer.batch import best_grade
-from interviewer.calibration import FEATURES, Calibration, TrainingSet, fit_points
-from interviewer.grade import Grade
-from interviewer.grader import Analysis, Grader
-from interviewer.graders import GraderConfigError, make_grader
-from interviewer.interview import followup_target
-from interviewer.metrics import correlation
-from interviewer.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
+from interviewer import Corpus, get_settings
+from interviewer.batch.agreement import correlation
+from interviewer.batch.answerset import AnswerRow, read_answer_set
+from interviewer.batch.rows import best_grade
+from interviewer.grading.calibration import FEATURES, Calibration, TrainingSet, fit_points
+from interviewer.grading.embedding import Analysis, Grader
+from interviewer.grading.registry import GraderConfigError, make_grader
+from interviewer.grading.result import Grade
+from interviewer.interview.machine import followup_target
+from interviewer.knowledge.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
+from interviewer.language import overlap
 
 from .datasets.convert import DEFAULT_OUT, DEFAULT_SHARED, convert
 
@@ -91,7 +92,9 @@ class Item:
     @property
     def train_analysis(self) -> Analysis:
         """The analysis against the closest model answer: what a fit learns from."""
-        return max(self.analyses, key=lambda a: float(a.features["answer_sim"][0]) if len(a.features["answer_sim"]) else 0.0)
+        return max(
+            self.analyses, key=lambda a: float(a.features["answer_sim"][0]) if len(a.features["answer_sim"]) else 0.0
+        )
 
 
 @dataclass
@@ -142,7 +145,7 @@ def analyze_rows(grader: Grader, resolver: QuestionResolver, rows: Sequence[Answ
         pairs = [(q, row.answer) for row, r in part for q in r.candidates]
         analyses = iter(grader.analyze_many(pairs))
         answer_vecs = encoder.encode([row.answer[:600] for row, _ in part], "query")
-        for (row, r), av in zip(part, answer_vecs):
+        for (row, r), av in zip(part, answer_vecs, strict=True):
             refs = [t for q in r.candidates for t in q.reference.all()] or [
                 " ".join(kp.statement.get("en") for kp in r.question.key_points)
             ]
@@ -188,7 +191,11 @@ def fit_calibration(
     for s in data.source:
         counts[s] += 1
     return Calibration(
-        model_id=base.model_id, points=points, thresholds=base.thresholds, fitted_on={"answers": dict(counts)}, exact=True
+        model_id=base.model_id,
+        points=points,
+        thresholds=base.thresholds,
+        fitted_on={"answers": dict(counts)},
+        exact=True,
     )
 
 
@@ -227,7 +234,11 @@ def split_metrics(res: SplitResult) -> dict[str, Any]:
     )
     full = human >= 0.999
     m["full_mark_n"] = int(full.sum())
-    m["full_mark_flagged"] = round(float(np.mean([bool(g.flags) for g, f in zip(res.grades, full) if f])), 4) if full.any() else None
+    m["full_mark_flagged"] = (
+        round(float(np.mean([bool(g.flags) for g, f in zip(res.grades, full, strict=True) if f])), 4)
+        if full.any()
+        else None
+    )
     m["full_mark_mean_score"] = round(float(score[full].mean() * 100), 1) if full.any() else None
     flags: dict[str, int] = defaultdict(int)
     for g in res.grades:
@@ -265,7 +276,7 @@ def seed_dev_extras(
             for g, ix in sorted(by_group.items())
         }
     by_cat: dict[str, list[float]] = defaultdict(list)
-    for item, g in zip(res.items, res.grades):
+    for item, g in zip(res.items, res.grades, strict=True):
         by_cat[str(item.row.meta.get("category", ""))].append(g.score)
     adv = [s for c, v in by_cat.items() if c.startswith("adv_") for s in v]
     if adv:
@@ -275,7 +286,7 @@ def seed_dev_extras(
         out["strong_mean_score"] = round(float(np.mean(by_cat["strong"])), 1)
     out["score_by_category"] = {c: round(float(np.mean(v)), 1) for c, v in sorted(by_cat.items()) if c}
     y, p, c = [], [], []
-    for item, g in zip(res.items, res.grades):
+    for item, g in zip(res.items, res.grades, strict=True):
         for pt in g.key_points:
             if item.row.labels and pt.id in item.row.labels:
                 y.append(item.row.labels[pt.id])
@@ -286,7 +297,10 @@ def seed_dev_extras(
         tp = int(np.sum(covered & (ya == 1)))
         out["key_point_auc"] = round(float(roc_auc_score(ya, pa)), 4)
         out["key_point_f1"] = round(2 * tp / max(1, int(covered.sum()) + int(ya.sum())), 4)
-    for key, pairs in (("", zip(res.items, res.grades)), ("_train_half", zip(extra_items, extra_grades))):
+    for key, pairs in (
+        ("", zip(res.items, res.grades, strict=True)),
+        ("_train_half", zip(extra_items, extra_grades, strict=True)),
+    ):
         asked, missing = 0, 0
         for item, g in pairs:
             if item.row.meta.get("category") != "partial" or not item.row.labels:
@@ -360,7 +374,7 @@ def run(
     return results
 
 
-def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: Grader):  # noqa: ANN202
+def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: Grader):
     """How a fold grades its held-out answers: from the stored analyses, or through another grader."""
     if name == "embedding":
         return lambda items: [decide(grader, it, cal) for it in items]
@@ -407,7 +421,8 @@ def table(results: dict[str, Any]) -> Table:
 def markdown(results: dict[str, Any]) -> str:
     """The table as Markdown, for eval/QUALITY.md."""
     lines = [
-        "| split | n | Pearson | bare cosine | Δ | token overlap | Spearman | per-question r | AUC | cosine AUC | Δ AUC | QWK | full marks flagged | full-mark mean |",
+        "| split | n | Pearson | bare cosine | Δ | token overlap | Spearman | per-question r | AUC | cosine AUC "
+        "| Δ AUC | QWK | full marks flagged | full-mark mean |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for split, m in results["splits"].items():
@@ -416,22 +431,27 @@ def markdown(results: dict[str, Any]) -> str:
         da = m["auc"] - b["auc"] if m["auc"] is not None and b["auc"] is not None else None
         flagged = "–" if m["full_mark_flagged"] is None else f"{m['full_mark_flagged']:.1%}"
         lines.append(
-            f"| {split} | {m['n']} | {_fmt(m['pearson'])} | {_fmt(b['pearson'])} | {_fmt(dr, True)} | {_fmt(o['pearson'])} "
-            f"| {_fmt(m['spearman'])} | {_fmt(m['per_question_pearson'])} | {_fmt(m['auc'])} | {_fmt(b['auc'])} "
-            f"| {_fmt(da, True)} | {_fmt(m['qwk'])} | {flagged} | {_fmt(m['full_mark_mean_score'])} |"
+            f"| {split} | {m['n']} | {_fmt(m['pearson'])} | {_fmt(b['pearson'])} | {_fmt(dr, True)} "
+            f"| {_fmt(o['pearson'])} | {_fmt(m['spearman'])} | {_fmt(m['per_question_pearson'])} "
+            f"| {_fmt(m['auc'])} | {_fmt(b['auc'])} | {_fmt(da, True)} | {_fmt(m['qwk'])} | {flagged} "
+            f"| {_fmt(m['full_mark_mean_score'])} |"
         )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_OUT, help="folder of converted answer sets (written if missing)")
+    p.add_argument(
+        "--data", type=Path, default=DEFAULT_OUT, help="folder of converted answer sets (written if missing)"
+    )
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared datasets folder to convert from")
     p.add_argument("--sample", type=int, default=None, help="at most N rows per split")
     p.add_argument("--grader", default="embedding", help="embedding, llm or hybrid")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    p.add_argument("--features", default=None, help="comma-separated features for the point model (default: the shipped set)")
+    p.add_argument(
+        "--features", default=None, help="comma-separated features for the point model (default: the shipped set)"
+    )
     p.add_argument("--write-calibration", type=Path, default=None, help="fit on every training split and save it here")
     a = p.parse_args(argv)
     if a.sample is not None and a.sample < 1:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import platformdirs
 from typing import Literal
 
+import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -67,7 +66,7 @@ class Settings(BaseSettings):
         description="Longest answer the API accepts (characters). Grading time grows with length; spoken "
         "interview answers rarely pass 1,500.",
     )
-    # A name in the grader registry (interviewer.graders): embedding, llm, hybrid, or one a plugin registered;
+    # A name in the grader registry (interviewer.grading.registry): embedding, llm, hybrid, or one a plugin registered;
     # an unknown name is refused when the grader is built, in one line.
     grader: str = Field(
         default="embedding",
@@ -78,7 +77,9 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="local", description="Model name sent to the LLM server.")
     llm_api_key: SecretStr = Field(default=SecretStr(""), description="Bearer key for the LLM server, if it needs one.")
     llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per LLM request before it counts as failed.")
-    llm_retries: int = Field(default=2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with exponential backoff.")
+    llm_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries on 429/5xx/timeouts, with exponential backoff."
+    )
     llm_concurrency: int = Field(default=4, ge=1, le=64, description="LLM requests in flight at once per process.")
     llm_structured: Literal["json_schema", "json_object", "text"] = Field(
         default="json_schema",
@@ -102,10 +103,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=120,
         ge=0,
-        description="Grading requests (answers, /v1/grade, batch) per client per minute, per process; 0 turns "
-        "the limit off. A client is its session token or API key, else its address.",
+        description="Grading requests (new sessions, answers, /v1/grade, batch) per client address per minute, per "
+        "process; 0 turns the limit off. Not per session or key: anyone can start a new session.",
     )
-    rate_limit_burst: int = Field(default=20, ge=1, description="Grading requests a client may send at once before the rate applies.")
+    rate_limit_burst: int = Field(
+        default=20, ge=1, description="Grading requests a client may send at once before the rate applies."
+    )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["json", "text"] = Field(
         default="json", description="`json`: one JSON object per line with the request id; `text` for reading by eye."

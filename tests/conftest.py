@@ -3,8 +3,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pg import PgCluster
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -77,7 +81,7 @@ def _pg_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def start_pg_cluster():  # noqa: ANN201 - pg.PgCluster
+def start_pg_cluster() -> PgCluster:
     """A new cluster, or skip/fail (CI) when PostgreSQL is not installed. The caller destroys it."""
     from pg import PgCluster, PgUnavailable
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from interviewer.grade import Evidence, Grade, PointGrade
-from interviewer.models import Question
-from interviewer.scoring import coverage, score
+from interviewer.grading.result import Evidence, Grade, PointGrade
+from interviewer.grading.scoring import coverage, score
+from interviewer.knowledge.models import Question
 
 
 class KeywordGrader:
     """Covers a key point when the answer contains its id's last part (e.g. 'gamma-beta')."""
+
+    llm = None
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
@@ -27,5 +29,9 @@ class KeywordGrader:
             )
         flags = ["dont_know"] if "不知道" in answer else []
         return Grade(
-            question_id=question.id, score=score(points, flags), coverage=coverage(points), key_points=points, flags=flags
+            question_id=question.id,
+            score=score(points, flags),
+            coverage=coverage(points),
+            key_points=points,
+            flags=flags,
         )

@@ -103,7 +103,9 @@ class PgCluster:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root)
         if r.returncode != 0:
-            raise RuntimeError(f"{tool} failed ({r.returncode}): {r.stderr.strip() or r.stdout.strip()}\n{self.log_tail()}")
+            raise RuntimeError(
+                f"{tool} failed ({r.returncode}): {r.stderr.strip() or r.stdout.strip()}\n{self.log_tail()}"
+            )
         return r
 
     def restart(self) -> None:
@@ -122,7 +124,7 @@ class PgCluster:
         if self.running:
             try:
                 self.stop("immediate")
-            except Exception:  # noqa: BLE001 - best effort at exit
+            except Exception:  # best effort at exit
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -138,7 +140,9 @@ class PgCluster:
         """Run statements as the superuser over the unix socket (trust auth), outside a transaction."""
         import psycopg
 
-        with psycopg.connect(host=str(self.root), port=self.port, user=SUPERUSER, dbname=dbname, autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.root), port=self.port, user=SUPERUSER, dbname=dbname, autocommit=True
+        ) as conn:
             for sql in statements:
                 conn.execute(sql)
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO, SHARED
 from interviewer import load_bank
-from interviewer.answerset import AnswerRow, AnswerSetError, RowProblem, parse_answer_set_text, read_answer_set
+from interviewer.batch.answerset import AnswerRow, AnswerSetError, RowProblem, parse_answer_set_text, read_answer_set
 
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"
 
@@ -20,7 +20,9 @@ def test_jsonl_rows_and_problems_by_line() -> None:
             "{not json",
             json.dumps({"id": "c", "question_id": "q"}),
             json.dumps({"id": "d", "question": "What is BN?", "answer": "x", "score": "high"}),
-            json.dumps({"id": "e", "reference": ["A is B.", "C is D."], "answer": "A is B", "score": 0.5, "score_max": 1}),
+            json.dumps(
+                {"id": "e", "reference": ["A is B.", "C is D."], "answer": "A is B", "score": 0.5, "score_max": 1}
+            ),
             json.dumps({"id": "f", "question_id": "q", "answer": "x", "score": 11}),
             json.dumps({"id": "g", "answer": "x"}),
             json.dumps({"id": "h", "question_id": "q", "answer": "x", "labels": {"k": 2}}),
@@ -41,13 +43,43 @@ def test_jsonl_rows_and_problems_by_line() -> None:
 
 
 def test_csv_reads_the_same_fields() -> None:
-    text = 'id,question_id,answer,score,score_max,labels,reference,note\n1,bn-pros,"BN lets you, train faster",3,5,"{""a"": 1}",,hi\n'
+    text = (
+        "id,question_id,answer,score,score_max,labels,reference,note\n"
+        '1,bn-pros,"BN lets you, train faster",3,5,"{""a"": 1}",,hi\n'
+    )
     (row,) = parse_answer_set_text(text, "csv")
     assert isinstance(row, AnswerRow)
     assert row.answer == "BN lets you, train faster" and row.fraction == 0.6 and row.labels == {"a": 1}
     assert row.meta == {"note": "hi"} and row.reference is None
     with pytest.raises(AnswerSetError, match="answer"):
         list(parse_answer_set_text("id,text\n1,x\n", "csv"))
+
+
+def test_tsv_files_are_split_on_tabs_not_commas(tmp_path: Path) -> None:
+    path = tmp_path / "answers.tsv"
+    path.write_text(
+        "id\tquestion_id\tanswer\tscore\tnote\n"
+        "1\tbn-pros\tBN lets you train faster, with higher learning rates\t7\tcommas, kept\n"
+        "2\tbn-pros\t\t3\t\n",
+        encoding="utf-8",
+    )
+    rows = list(read_answer_set(path))
+    assert isinstance(rows[0], AnswerRow)
+    assert rows[0].question_id == "bn-pros" and rows[0].answer == "BN lets you train faster, with higher learning rates"
+    assert rows[0].score == 7 and rows[0].meta == {"note": "commas, kept"}
+    assert isinstance(rows[1], RowProblem) and rows[1].line == 3 and rows[1].message == "no answer"
+    # The same text as a string, and a TSV header without an answer column.
+    (row,) = parse_answer_set_text("question_id\tanswer\nbn-pros\ta, b\n", "tsv")
+    assert isinstance(row, AnswerRow) and row.answer == "a, b"
+    with pytest.raises(AnswerSetError, match="TSV header has no 'answer'"):
+        list(parse_answer_set_text("id,answer\n1,x\n", "tsv"))
+
+
+def test_csv_files_are_still_split_on_commas(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_text('id,question_id,answer,score\n1,bn-pros,"faster, and more stable",7\n', encoding="utf-8")
+    (row,) = read_answer_set(path)
+    assert isinstance(row, AnswerRow) and row.answer == "faster, and more stable" and row.score == 7
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
@@ -65,7 +97,8 @@ def test_dev_set_is_complete_and_consistent_with_the_bank() -> None:
     cats = Counter(r.meta["category"] for r in rows)
     assert sum(n for c, n in cats.items() if c.startswith("adv_")) >= 40
     assert {"strong", "partial", "vague", "wrong", "contradiction"} <= set(cats)
-    assert {"adv_keywords", "adv_echo", "adv_other_question", "adv_padding", "adv_dont_know", "adv_injection"} <= set(cats)
+    adversarial = {"adv_keywords", "adv_echo", "adv_other_question", "adv_padding", "adv_dont_know", "adv_injection"}
+    assert adversarial <= set(cats)
     langs = Counter(r.meta["lang"] for r in rows)
     assert 0.25 <= langs["en"] / len(rows) <= 0.45
     topics = set()
@@ -80,7 +113,9 @@ def test_dev_set_is_complete_and_consistent_with_the_bank() -> None:
     assert topics == set(bank.topics)
 
 
-@pytest.mark.skipif(not (SHARED / "datasets" / "le").is_dir(), reason="../shared/datasets is not present (a user's clone has none)")
+@pytest.mark.skipif(
+    not (SHARED / "datasets" / "le").is_dir(), reason="../shared/datasets is not present (a user's clone has none)"
+)
 def test_public_sets_convert_to_the_answer_set_format(tmp_path: Path) -> None:
     from eval.datasets.convert import convert
 

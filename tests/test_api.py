@@ -27,7 +27,9 @@ def test_search_finds_the_bn_passage(client: TestClient) -> None:
     assert body["hits"][0]["file"] == "dl_interview_zh.md"
 
 
-@pytest.mark.parametrize("params,status", [({"q": "   "}, 400), ({}, 422), ({"q": "BN", "k": 0}, 422), ({"q": "x" * 3000}, 422)])
+@pytest.mark.parametrize(
+    "params,status", [({"q": "   "}, 400), ({}, 422), ({"q": "BN", "k": 0}, 422), ({"q": "x" * 3000}, 422)]
+)
 def test_bad_search_requests_get_a_message(client: TestClient, params: dict, status: int) -> None:
     r = client.get("/v1/search", params=params)
     assert r.status_code == status

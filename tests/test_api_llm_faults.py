@@ -15,10 +15,12 @@ from starlette.routing import Route
 
 from api.main import create_app
 from interviewer import Settings
-
 from servers import free_port, serve_in_thread
 
-ANSWERS = ["训练时用mini-batch的均值和方差，测试时用滑动平均的全局统计量。", "BN normalises each channel with batch statistics."]
+ANSWERS = [
+    "训练时用mini-batch的均值和方差，测试时用滑动平均的全局统计量。",
+    "BN normalises each channel with batch statistics.",
+]
 
 
 def fake_llm(mode: str) -> Starlette:
@@ -38,10 +40,18 @@ def fake_llm(mode: str) -> Starlette:
 
 def _run_interview(corpus, tmp_path: Path, base_url: str) -> tuple[list[dict], str]:
     settings = Settings(
-        data_dir=tmp_path / "svc", grader="hybrid", llm_base_url=base_url, llm_timeout=0.5, llm_retries=0, rate_limit_per_minute=0
+        data_dir=tmp_path / "svc",
+        grader="hybrid",
+        llm_base_url=base_url,
+        llm_timeout=0.5,
+        llm_retries=0,
+        rate_limit_per_minute=0,
     )
     with TestClient(create_app(settings, corpus=corpus)) as c:
-        r = c.post("/v1/sessions", json={"topics": ["batch-norm"], "n_questions": 2, "language": "zh", "max_followups": 0, "seed": 3})
+        r = c.post(
+            "/v1/sessions",
+            json={"topics": ["batch-norm"], "n_questions": 2, "language": "zh", "max_followups": 0, "seed": 3},
+        )
         assert r.status_code == 201 and r.json()["llm"] is True
         auth = {"Authorization": f"Bearer {r.json()['token']}"}
         grades = []

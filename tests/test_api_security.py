@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from conftest import REPO
 from interviewer import Settings
 
 KEY = "k-" + "x" * 30
@@ -71,17 +73,29 @@ def test_admin_lists_counts_and_deletes_sessions(corpus, tmp_path: Path) -> None
 
 
 def test_grading_is_rate_limited_per_client(corpus, tmp_path: Path) -> None:
-    with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=2) as c:
-        sid, auth = _session(c)
+    with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=3) as c:
+        sid, auth = _session(c)  # starting a session takes the first of the three
         assert c.post("/v1/grade", json=GRADE).status_code == 200
         assert c.post("/v1/grade", json=GRADE).status_code == 200
         r = c.post("/v1/grade", json=GRADE)
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and "retry" in r.json()["detail"]
-        # The session's token is its own client: the anonymous caller's limit does not block the candidate.
-        assert c.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers=auth).status_code == 200
+        # One client, one bucket: neither its session token nor a made-up key nor a new session refills it.
+        assert c.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers=auth).status_code == 429
+        assert c.post("/v1/grade", json=GRADE, headers={"X-API-Key": "made-up"}).status_code == 429
+        assert c.post("/v1/sessions", json={"topics": ["batch-norm"]}).status_code == 429
         # Reading is never limited.
         assert c.get("/v1/topics").status_code == 200
-        assert "interviewer_rate_limited_total 1.0" in c.get("/metrics").text
+        assert "interviewer_rate_limited_total 4.0" in c.get("/metrics").text
+
+
+def test_starting_sessions_draws_on_the_same_bucket(corpus, tmp_path: Path) -> None:
+    """A new session is not a new client: starting sessions cannot be used to refill the grading allowance."""
+    with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=3) as c:
+        codes = [c.post("/v1/sessions", json={"topics": ["batch-norm"]}).status_code for _ in range(3)]
+        assert codes == [201, 201, 201]
+        r = c.post("/v1/sessions", json={"topics": ["batch-norm"]})
+        assert r.status_code == 429 and "Retry-After" in r.headers
+        assert c.post("/v1/grade", json=GRADE).status_code == 429
 
 
 def test_rate_limit_off_with_zero(corpus, tmp_path: Path) -> None:
@@ -107,9 +121,14 @@ def test_bodies_over_the_limit_get_413_before_grading(corpus, tmp_path: Path) ->
 # --- CORS -------------------------------------------------------------------------------------------
 
 
-def _preflight(c: TestClient, origin: str):  # noqa: ANN202
+def _preflight(c: TestClient, origin: str) -> httpx.Response:
     return c.options(
-        "/v1/grade", headers={"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        "/v1/grade",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
 
 
@@ -125,7 +144,9 @@ def test_cors_is_off_by_default_and_allows_only_configured_origins(corpus, tmp_p
 # --- request ids, logs, metrics ------------------------------------------------------------------------
 
 
-def test_request_ids_are_echoed_and_tag_json_log_lines(corpus, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_request_ids_are_echoed_and_tag_json_log_lines(
+    corpus, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     with _client(corpus, tmp_path) as c:
         mine = c.get("/v1/topics", headers={"X-Request-ID": "trace-42.a_b"})
         assert mine.headers["x-request-id"] == "trace-42.a_b"
@@ -155,6 +176,29 @@ def test_metrics_count_requests_by_route_and_grades_by_grader(corpus, tmp_path: 
     assert 'route="unmatched"' in text and "/no/such/page" not in text
 
 
+def test_metrics_count_every_row_of_a_batch() -> None:
+    """Batch rows go through grade_many, not grade: each is counted all the same."""
+    from api.observability import MeteredGrader, Metrics
+    from fakes import KeywordGrader
+    from interviewer import GraderProtocol, load_bank
+
+    class Keywords(KeywordGrader):
+        name, model_id, corpus = "keyword", "keywords", None
+
+        def grade_many(self, items, match_confidences=None):
+            return [self.grade(q, a) for q, a in items]
+
+    metrics = Metrics()
+    metered = MeteredGrader(Keywords(), metrics)
+    assert isinstance(metered, GraderProtocol) and metered.llm is None
+    q = load_bank(REPO / "corpus" / "bank").get("bn-train-test")
+    metered.grade_many([(q, "a"), (q, "b"), (q, "c")])
+    metered.grade(q, "d")
+    assert metrics.grades.labels(grader="embedding")._value.get() == 4  # KeywordGrader's grades say "embedding"
+    # Anything the protocol does not name is not forwarded: a new grading path must be metered explicitly.
+    assert not hasattr(metered, "calls")
+
+
 # --- idempotent answers -------------------------------------------------------------------------------
 
 
@@ -170,11 +214,17 @@ def test_a_retried_answer_with_the_same_key_is_stored_once(corpus, tmp_path: Pat
         assert len(c.get(f"/v1/sessions/{sid}", headers=auth).json()["transcript"]) == 1
         clash = c.post(f"/v1/sessions/{sid}/answers", json={"text": "另一个回答"}, headers=h)
         assert clash.status_code == 422 and "Idempotency-Key" in clash.json()["detail"]
-        nxt = c.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers={**auth, "Idempotency-Key": "answer-2"})
+        nxt = c.post(
+            f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers={**auth, "Idempotency-Key": "answer-2"}
+        )
         assert nxt.status_code == 200 and nxt.json()["turn"] == 1
         # A key is scoped to its session: another session may use the same one.
         sid2, auth2 = _session(c)
-        r = c.post(f"/v1/sessions/{sid2}/answers", json={"text": ANSWER}, headers={**auth2, "Idempotency-Key": "answer-1"})
+        r = c.post(
+            f"/v1/sessions/{sid2}/answers", json={"text": ANSWER}, headers={**auth2, "Idempotency-Key": "answer-1"}
+        )
         assert r.status_code == 200 and "idempotent-replayed" not in r.headers
-        bad = c.post(f"/v1/sessions/{sid2}/answers", json={"text": ANSWER}, headers={**auth2, "Idempotency-Key": "x" * 200})
+        bad = c.post(
+            f"/v1/sessions/{sid2}/answers", json={"text": ANSWER}, headers={**auth2, "Idempotency-Key": "x" * 200}
+        )
         assert bad.status_code == 422

@@ -97,7 +97,9 @@ def test_tokens_guard_sessions(client: TestClient) -> None:
         ({"text": "ok", "extra": 1}, 422, "extra"),
     ],
 )
-def test_bad_answers_get_a_clear_4xx_and_store_nothing(client: TestClient, body: dict, status: int, message: str) -> None:
+def test_bad_answers_get_a_clear_4xx_and_store_nothing(
+    client: TestClient, body: dict, status: int, message: str
+) -> None:
     sid, h = _start(client)
     h.pop("x-first")
     r = client.post(f"/v1/sessions/{sid}/answers", json=body, headers=h)
@@ -145,7 +147,14 @@ def test_grade_endpoint(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["question_id"] == "bn-train-test" and r.json()["score"] > 40
     r = client.post("/v1/grade", json={"question": "BN层训练和测试有什么不同？", "answer": ANSWER})
     assert r.status_code == 200 and r.json()["match_confidence"] >= 0.85
-    r = client.post("/v1/grade", json={"question": "What is dropout?", "reference": "Dropout randomly zeroes units.", "answer": "It zeroes random units."})
+    r = client.post(
+        "/v1/grade",
+        json={
+            "question": "What is dropout?",
+            "reference": "Dropout randomly zeroes units.",
+            "answer": "It zeroes random units.",
+        },
+    )
     assert r.status_code == 200 and r.json()["key_points"]
     assert client.post("/v1/grade", json={"question_id": "nope", "answer": "x"}).status_code == 404
     assert client.post("/v1/grade", json={"answer": "x"}).status_code == 422
@@ -164,7 +173,9 @@ def test_batch_endpoint(client: TestClient) -> None:
     out = r.json()
     assert [x["id"] for x in out["results"]] == ["a", "b", "c"] and len(out["problems"]) == 1
     assert out["metrics"]["n"] == 3 and out["metrics"]["pearson"] is not None
-    r = client.post("/v1/grade/batch", content=json.dumps({"question_id": "bn-train-test", "answer": "x"}).encode(), headers=KEY)
+    r = client.post(
+        "/v1/grade/batch", content=json.dumps({"question_id": "bn-train-test", "answer": "x"}).encode(), headers=KEY
+    )
     assert r.status_code == 200 and r.json()["metrics"] is None
     assert client.post("/v1/grade/batch", content=b"", headers=KEY).status_code == 400
     assert client.post("/v1/grade/batch", content=b"\xff\xfe", headers=KEY).status_code == 400
@@ -183,14 +194,19 @@ def test_question_detail_readyz_and_chat_page(client: TestClient) -> None:
 def test_migrations_create_and_then_leave_an_existing_database_alone(tmp_path: Path) -> None:
     from sqlalchemy import inspect, text
 
-    from api.db import make_engine, migrate
+    from interviewer.storage.engine import make_engine, migrate
 
     url = f"sqlite:///{tmp_path / 'x' / 'db.sqlite'}"
     migrate(url)
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO interview_session (id, token_hash, language, finished, state, turns, created_at, updated_at) "
-                          "VALUES ('ab', 'h', 'zh', 0, '{}', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "INSERT INTO interview_session "
+                "(id, token_hash, language, finished, state, turns, created_at, updated_at) "
+                "VALUES ('ab', 'h', 'zh', 0, '{}', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
     migrate(url)  # an existing, current database: nothing happens, nothing is lost
     assert {"interview_session", "turn", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as conn:
@@ -228,4 +244,8 @@ def test_feedback_stream_without_an_llm_summarises_the_grade(client: TestClient)
     events = _sse(client.get(f"/v1/sessions/{sid}/feedback", headers=h).text)
     done = events[-1][1]
     assert events[-1][0] == "done" and done["origin"] == "bank" and done["sources"]
-    assert done["text"].startswith(("You covered:", "The answer did not")) and "You could add:" in done["text"] or "All key points" in done["text"]
+    assert (
+        done["text"].startswith(("You covered:", "The answer did not"))
+        and "You could add:" in done["text"]
+        or "All key points" in done["text"]
+    )

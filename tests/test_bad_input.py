@@ -54,7 +54,7 @@ def _state(client: TestClient, sid: str | None = None, auth: dict | None = None)
     return stats.json(), s.json()["transcript"], s.json()["next"]
 
 
-def _clear_4xx(r, status: int | tuple[int, ...], message: str) -> None:  # noqa: ANN001
+def _clear_4xx(r, status: int | tuple[int, ...], message: str) -> None:
     statuses = (status,) if isinstance(status, int) else status
     assert r.status_code in statuses, (r.status_code, r.text[:300])
     assert r.headers["content-type"].startswith("application/json"), r.headers["content-type"]
@@ -86,12 +86,22 @@ BAD_ANSWERS = [
     ("only-control-characters", {"json": {"text": "\x00\x01\x07\x1b\x7f"}}, 400, "empty"),
     ("only-lone-surrogates", {"content": b'{"text": "\\udfff\\ud800"}', "headers": JSON}, 400, "empty"),
     ("10000-empty-lines", {"json": {"text": "\n" * 10_000}}, 400, "empty"),
-    ("10000-lines", {"json": {"text": "\n".join(f"line {i}: batch statistics" for i in range(10_000))}}, 413, f"the limit is {ANSWER_LIMIT}"),
+    (
+        "10000-lines",
+        {"json": {"text": "\n".join(f"line {i}: batch statistics" for i in range(10_000))}},
+        413,
+        f"the limit is {ANSWER_LIMIT}",
+    ),
     ("1MB-text", {"json": {"text": "批" * (MB // 3)}}, 413, f"the limit is {ANSWER_LIMIT}"),
     ("1MB-ascii", {"json": {"text": "x" * MB}}, 413, f"the limit is {ANSWER_LIMIT}"),
     ("3MB-body", {"json": {"text": "x" * 3 * MB}}, 413, f"over {BODY_LIMIT} bytes"),
     ("3MB-chunked-body", {"content": _chunks(3 * MB), "headers": JSON}, 413, f"over {BODY_LIMIT} bytes"),
-    ("invalid-utf8-in-string", {"content": b'{"text": "BN \xff\xfe\xc3\x28 stats"}', "headers": JSON}, 400, "parsing the body"),
+    (
+        "invalid-utf8-in-string",
+        {"content": b'{"text": "BN \xff\xfe\xc3\x28 stats"}', "headers": JSON},
+        400,
+        "parsing the body",
+    ),
     ("invalid-utf8-body", {"content": b"\xff\xfe\xfd\x80", "headers": JSON}, 422, "json"),
     ("malformed-json", {"content": b'{"text": "BN uses batch stats"', "headers": JSON}, 422, "json decode error"),
     ("trailing-garbage", {"content": b'{"text": "BN"} trailing', "headers": JSON}, 422, "json decode error"),
@@ -106,22 +116,49 @@ BAD_ANSWERS = [
     ("text-object", {"json": {"text": {"zh": "BN"}}}, 422, "text: input should be a valid string"),
     ("missing-text", {"json": {}}, 422, "text: field required"),
     ("misspelt-field", {"json": {"txt": "BN"}}, 422, "text: field required"),
-    ("extra-field", {"json": {"text": "BN uses batch stats", "score": 100}}, 422, "score: extra inputs are not permitted"),
+    (
+        "extra-field",
+        {"json": {"text": "BN uses batch stats", "score": 100}},
+        422,
+        "score: extra inputs are not permitted",
+    ),
     ("body-list", {"json": ["BN"]}, 422, "valid dictionary"),
     ("body-string", {"json": "BN uses batch stats"}, 422, "valid dictionary"),
     ("body-null", {"content": b"null", "headers": JSON}, 422, "valid dictionary"),
     ("empty-body", {"content": b"", "headers": JSON}, 422, "field required"),
-    ("text-plain", {"content": b"BN uses batch stats", "headers": {"Content-Type": "text/plain"}}, 422, "valid dictionary"),
-    ("json-as-text-plain", {"content": b'{"text": "BN"}', "headers": {"Content-Type": "text/plain"}}, 422, "valid dictionary"),
+    (
+        "text-plain",
+        {"content": b"BN uses batch stats", "headers": {"Content-Type": "text/plain"}},
+        422,
+        "valid dictionary",
+    ),
+    (
+        "json-as-text-plain",
+        {"content": b'{"text": "BN"}', "headers": {"Content-Type": "text/plain"}},
+        422,
+        "valid dictionary",
+    ),
     ("form-encoded", {"data": {"text": "BN uses batch stats"}}, 422, "valid dictionary"),
     ("no-content-type", {"content": b'{"text": "BN"}'}, 422, "valid dictionary"),
-    ("idempotency-key-too-long", {"json": {"text": GOOD}, "headers": {"Idempotency-Key": "k" * 129}}, 422, "idempotency-key"),
-    ("idempotency-key-with-space", {"json": {"text": GOOD}, "headers": {"Idempotency-Key": "a b"}}, 422, "idempotency-key"),
+    (
+        "idempotency-key-too-long",
+        {"json": {"text": GOOD}, "headers": {"Idempotency-Key": "k" * 129}},
+        422,
+        "idempotency-key",
+    ),
+    (
+        "idempotency-key-with-space",
+        {"json": {"text": GOOD}, "headers": {"Idempotency-Key": "a b"}},
+        422,
+        "idempotency-key",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kwargs", "status", "message"), _params(BAD_ANSWERS))
-def test_bad_answers_are_refused_and_store_nothing(client: TestClient, session, kwargs: dict, status, message: str) -> None:  # noqa: ANN001
+def test_bad_answers_are_refused_and_store_nothing(
+    client: TestClient, session, kwargs: dict, status, message: str
+) -> None:
     sid, auth = session
     before = _state(client, sid, auth)
     kwargs = dict(kwargs)
@@ -141,7 +178,7 @@ def test_bad_answers_are_refused_and_store_nothing(client: TestClient, session, 
     ],
     ids=["none", "wrong", "basic", "latin1"],
 )
-def test_answers_without_the_token_are_refused(client: TestClient, session, auth: dict) -> None:  # noqa: ANN001
+def test_answers_without_the_token_are_refused(client: TestClient, session, auth: dict) -> None:
     sid, good = session
     before = _state(client, sid, good)
     r = client.post(f"/v1/sessions/{sid}/answers", json={"text": GOOD}, headers=auth)
@@ -154,7 +191,11 @@ KEPT = "BN:\n\ttrain: batch mean/var\r\n\ttest: running averages"
 INVISIBLE = "BN\u200b uses\u202e batch\u2066 stats\ufeff"  # zero-width space, bidi controls, BOM
 # Accepted: (id, the answer (bytes: a raw JSON body), what is stored as the answer)
 ACCEPTED = [
-    ("nul-and-control-characters", "BN\x00 uses\x07 mini-batch\x1b statistics\x7f in training", "BN uses mini-batch statistics in training"),
+    (
+        "nul-and-control-characters",
+        "BN\x00 uses\x07 mini-batch\x1b statistics\x7f in training",
+        "BN uses mini-batch statistics in training",
+    ),
     ("lone-surrogates-inside-text", b'{"text": "BN \\ud800uses batch \\udfffstatistics"}', "BN uses batch statistics"),
     ("tabs-and-newlines-kept", KEPT, KEPT),
     ("emoji-and-mixed-scripts", MIXED, MIXED),
@@ -164,7 +205,7 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize(("answer", "stored"), _params(ACCEPTED))
-def test_odd_but_valid_answers_are_graded_and_stored_once(client: TestClient, session, answer, stored: str) -> None:  # noqa: ANN001
+def test_odd_but_valid_answers_are_graded_and_stored_once(client: TestClient, session, answer, stored: str) -> None:
     sid, auth = session
     stats, transcript, _ = _state(client, sid, auth)
     raw = answer if isinstance(answer, bytes) else json.dumps({"text": answer}, ensure_ascii=False).encode()
@@ -182,13 +223,38 @@ BAD_GRADES = [
     ("empty-answer", {"json": {**GRADE, "answer": ""}}, 400, "empty"),
     ("whitespace-answer", {"json": {**GRADE, "answer": " \n\t "}}, 400, "empty"),
     ("control-answer", {"json": {**GRADE, "answer": "\x00\x1f"}}, 400, "empty"),
-    ("surrogate-answer", {"content": b'{"question_id": "bn-train-test", "answer": "\\udc00"}', "headers": JSON}, 400, "empty"),
+    (
+        "surrogate-answer",
+        {"content": b'{"question_id": "bn-train-test", "answer": "\\udc00"}', "headers": JSON},
+        400,
+        "empty",
+    ),
     ("1MB-answer", {"json": {**GRADE, "answer": "x" * MB}}, 413, f"the limit is {ANSWER_LIMIT}"),
-    ("10000-lines", {"json": {**GRADE, "answer": "\n".join(f"line {i}" for i in range(10_000))}}, 413, f"the limit is {ANSWER_LIMIT}"),
+    (
+        "10000-lines",
+        {"json": {**GRADE, "answer": "\n".join(f"line {i}" for i in range(10_000))}},
+        413,
+        f"the limit is {ANSWER_LIMIT}",
+    ),
     ("3MB-body", {"json": {**GRADE, "answer": "x" * 3 * MB}}, 413, f"over {BODY_LIMIT} bytes"),
-    ("3MB-chunked-body", {"content": _chunks(3 * MB, b'{"question_id": "bn-train-test", "answer": "'), "headers": JSON}, 413, f"over {BODY_LIMIT} bytes"),
-    ("invalid-utf8", {"content": b'{"question_id": "bn-train-test", "answer": "\xff\xfe"}', "headers": JSON}, 400, "parsing the body"),
-    ("malformed-json", {"content": b'{"question_id": "bn-train-test", "answer": ', "headers": JSON}, 422, "json decode error"),
+    (
+        "3MB-chunked-body",
+        {"content": _chunks(3 * MB, b'{"question_id": "bn-train-test", "answer": "'), "headers": JSON},
+        413,
+        f"over {BODY_LIMIT} bytes",
+    ),
+    (
+        "invalid-utf8",
+        {"content": b'{"question_id": "bn-train-test", "answer": "\xff\xfe"}', "headers": JSON},
+        400,
+        "parsing the body",
+    ),
+    (
+        "malformed-json",
+        {"content": b'{"question_id": "bn-train-test", "answer": ', "headers": JSON},
+        422,
+        "json decode error",
+    ),
     ("answer-number", {"json": {**GRADE, "answer": 1}}, 422, "answer: input should be a valid string"),
     ("answer-list", {"json": {**GRADE, "answer": ["a"]}}, 422, "answer: input should be a valid string"),
     ("answer-null", {"json": {**GRADE, "answer": None}}, 422, "answer: input should be a valid string"),
@@ -196,7 +262,12 @@ BAD_GRADES = [
     ("missing-answer", {"json": GRADE}, 422, "answer: field required"),
     ("extra-field", {"json": {**GRADE, "answer": GOOD, "weight": 2}}, 422, "weight: extra inputs are not permitted"),
     ("nothing-to-grade-against", {"json": {"answer": GOOD}}, 422, "give question_id, question or reference"),
-    ("all-null", {"json": {"question_id": None, "question": None, "reference": None, "answer": GOOD}}, 422, "give question_id"),
+    (
+        "all-null",
+        {"json": {"question_id": None, "question": None, "reference": None, "answer": GOOD}},
+        422,
+        "give question_id",
+    ),
     ("blank-question-only", {"json": {"question": "  \n ", "answer": GOOD}}, 422, "give question_id"),
     ("empty-reference", {"json": {"reference": "", "answer": GOOD}}, 422, "reference"),
     ("blank-reference", {"json": {"reference": " \t ", "answer": GOOD}}, 422, "reference"),
@@ -204,18 +275,38 @@ BAD_GRADES = [
     ("blank-reference-item", {"json": {"reference": ["BN normalises.", " "], "answer": GOOD}}, 422, "reference"),
     ("reference-number", {"json": {"reference": 3, "answer": GOOD}}, 422, "reference"),
     ("reference-too-long", {"json": {"reference": "BN normalises. " * 600, "answer": GOOD}}, 422, "reference"),
-    ("reference-list-too-long", {"json": {"reference": ["BN normalises activations."] * 400, "answer": GOOD}}, 422, "reference"),
-    ("reference-surrogate", {"content": b'{"reference": "BN \\ud800", "answer": "BN"}', "headers": JSON}, 422, "reference"),
-    ("question-id-number", {"json": {"question_id": 7, "answer": GOOD}}, 422, "question_id: input should be a valid string"),
+    (
+        "reference-list-too-long",
+        {"json": {"reference": ["BN normalises activations."] * 400, "answer": GOOD}},
+        422,
+        "reference",
+    ),
+    (
+        "reference-surrogate",
+        {"content": b'{"reference": "BN \\ud800", "answer": "BN"}', "headers": JSON},
+        422,
+        "reference",
+    ),
+    (
+        "question-id-number",
+        {"json": {"question_id": 7, "answer": GOOD}},
+        422,
+        "question_id: input should be a valid string",
+    ),
     ("question-id-too-long", {"json": {"question_id": "q" * 201, "answer": GOOD}}, 422, "question_id"),
     ("question-too-long", {"json": {"question": "什么是BN？" * 500, "answer": GOOD}}, 422, "question"),
     ("unknown-question-id", {"json": {"question_id": "no-such-question", "answer": GOOD}}, 404, "unknown question"),
-    ("wrong-content-type", {"content": json.dumps({**GRADE, "answer": GOOD}).encode(), "headers": {"Content-Type": "text/plain"}}, 422, "valid dictionary"),
+    (
+        "wrong-content-type",
+        {"content": json.dumps({**GRADE, "answer": GOOD}).encode(), "headers": {"Content-Type": "text/plain"}},
+        422,
+        "valid dictionary",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("kwargs", "status", "message"), _params(BAD_GRADES))
-def test_bad_grade_requests_are_refused(client: TestClient, kwargs: dict, status, message: str) -> None:  # noqa: ANN001
+def test_bad_grade_requests_are_refused(client: TestClient, kwargs: dict, status, message: str) -> None:
     before = _state(client)
     r = client.post("/v1/grade", **kwargs)
     _clear_4xx(r, status, message)
@@ -225,9 +316,24 @@ def test_bad_grade_requests_are_refused(client: TestClient, kwargs: dict, status
 GRADED = [
     ("control-characters", {**GRADE, "answer": "BN\x00 uses\x07 batch statistics\x1b"}),
     ("emoji-mixed-scripts", {**GRADE, "answer": MIXED}),
-    ("nul-in-question-and-reference", {"question": "What does BN\x00 do at test time?", "reference": "BN uses running\x00 averages.", "answer": "averages"}),
-    ("emoji-reference-list", {"question": "BN层训练和测试有什么不同？😀", "reference": ["训练用batch统计量", "测试用滑动平均 🧪"], "answer": "滑动平均"}),
-    ("blank-question-with-id", {**GRADE, "question": "   ", "answer": "BN"}),  # a blank question next to an id is ignored
+    (
+        "nul-in-question-and-reference",
+        {
+            "question": "What does BN\x00 do at test time?",
+            "reference": "BN uses running\x00 averages.",
+            "answer": "averages",
+        },
+    ),
+    (
+        "emoji-reference-list",
+        {
+            "question": "BN层训练和测试有什么不同？😀",
+            "reference": ["训练用batch统计量", "测试用滑动平均 🧪"],
+            "answer": "滑动平均",
+        },
+    ),
+    # A blank question next to an id is ignored.
+    ("blank-question-with-id", {**GRADE, "question": "   ", "answer": "BN"}),
     ("at-the-limit", {**GRADE, "answer": AT_LIMIT}),
 ]
 
@@ -272,7 +378,7 @@ BAD_SESSIONS = [
 
 
 @pytest.mark.parametrize(("body", "status", "message"), _params(BAD_SESSIONS))
-def test_bad_session_options_are_refused(client: TestClient, body, status: int, message: str) -> None:  # noqa: ANN001
+def test_bad_session_options_are_refused(client: TestClient, body, status: int, message: str) -> None:
     before = _state(client)
     r = client.post("/v1/sessions", json=body)
     _clear_4xx(r, status, message)
@@ -288,13 +394,15 @@ def test_bad_session_options_are_refused(client: TestClient, body, status: int, 
     ],
     ids=["malformed-json", "invalid-utf8", "form-encoded"],
 )
-def test_broken_session_bodies_are_refused(client: TestClient, content: bytes, headers: dict, status: int, message: str) -> None:
+def test_broken_session_bodies_are_refused(
+    client: TestClient, content: bytes, headers: dict, status: int, message: str
+) -> None:
     before = _state(client)
     _clear_4xx(client.post("/v1/sessions", content=content, headers=headers), status, message)
     assert _state(client) == before
 
 
-def _batch(client: TestClient, content: bytes | Iterator[bytes], headers: dict | None = None):  # noqa: ANN202
+def _batch(client: TestClient, content: bytes | Iterator[bytes], headers: dict | None = None):
     headers = {"Content-Type": "application/x-ndjson", **KEY, **(headers or {})}
     return client.post("/v1/grade/batch", content=content, headers=headers)
 
@@ -336,7 +444,12 @@ def test_batch_bad_bodies_get_400(client: TestClient, content: bytes, status: in
 
 @pytest.mark.parametrize(
     "headers",
-    [{"X-API-Key": ""}, {"X-API-Key": "wrong"}, {"X-API-Key": API_KEY + "x"}, {"X-API-Key": "", "Authorization": "Bearer wrong"}],
+    [
+        {"X-API-Key": ""},
+        {"X-API-Key": "wrong"},
+        {"X-API-Key": API_KEY + "x"},
+        {"X-API-Key": "", "Authorization": "Bearer wrong"},
+    ],
     ids=["none", "wrong", "longer", "wrong-bearer"],
 )
 def test_batch_needs_the_right_key(client: TestClient, headers: dict) -> None:

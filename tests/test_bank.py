@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from conftest import REPO
 from interviewer import load_bank, validate_bank
-from interviewer.bank import BankError, chinese_numeral, seed_sections
-from interviewer.termcheck import check_terms
-from interviewer.cli import app
+from interviewer.cli.main import app
+from interviewer.knowledge.bank import BankError, chinese_numeral, seed_sections
+from interviewer.knowledge.termcheck import check_terms
 
 BANK = REPO / "corpus" / "bank"
 SOURCES = REPO / "corpus" / "sources"
@@ -93,15 +93,24 @@ def _first(name: str) -> bool:
 
 
 BROKEN = {
-    "duplicate id": (lambda n, d: _first(n) and d["questions"][1].update(id=d["questions"][0]["id"]), "duplicate question id"),
-    "missing language": (lambda n, d: _first(n) and d["questions"][0]["question"].update(en=""), "question has no en text"),
+    "duplicate id": (
+        lambda n, d: _first(n) and d["questions"][1].update(id=d["questions"][0]["id"]),
+        "duplicate question id",
+    ),
+    "missing language": (
+        lambda n, d: _first(n) and d["questions"][0]["question"].update(en=""),
+        "question has no en text",
+    ),
     "empty key point": (
         lambda n, d: _first(n) and d["questions"][0]["key_points"][0]["statement"].update(zh="", en=""),
         "empty statement",
     ),
     "weight": (lambda n, d: _first(n) and d["questions"][0]["key_points"][0].update(weight=0), "weight 0 must be > 0"),
     "source range": (lambda n, d: _first(n) and d["questions"][0]["source"].update(lines=[790, 900]), "outside"),
-    "topic without question": (lambda n, d: n.startswith("07_") and d.update(questions=[]), "section 【7】 has no question"),
+    "topic without question": (
+        lambda n, d: n.startswith("07_") and d.update(questions=[]),
+        "section 【7】 has no question",
+    ),
     "too few key points": (
         lambda n, d: _first(n) and d["questions"][0].update(key_points=d["questions"][0]["key_points"][:1]),
         "has 1 key points, expected 2-8",

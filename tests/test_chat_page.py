@@ -25,7 +25,9 @@ expect = sync_api.expect
 
 TOPIC = "conv-layer-features"  # one question: convfeat-hierarchy
 TIMEOUT_MS = 15_000
-PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **bold** BN训练时用当前batch的均值和方差。'
+PAYLOAD = (
+    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **bold** BN训练时用当前batch的均值和方差。'
+)
 EMPTY_DETAIL = "the answer is empty; write something before sending"
 
 
@@ -345,7 +347,10 @@ def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
     assert [e for e in tab.errors if "status of 400" not in e] == []
 
 
-MD_PAYLOAD = "[点我](javascript:window.__pwned=3) <a href=\"javascript:window.__pwned=4\">x</a> ![i](x onerror=window.__pwned=5) BN训练时用batch统计量。"
+MD_PAYLOAD = (
+    "[点我](javascript:window.__pwned=3) <a href=\"javascript:window.__pwned=4\">x</a> "
+    "![i](x onerror=window.__pwned=5) BN训练时用batch统计量。"
+)
 
 
 def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -> None:
@@ -353,7 +358,9 @@ def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -
 
     with httpx.Client(base_url=base_url, timeout=30) as http:
         # Two questions, no follow-ups: exactly two answers, whatever their grades.
-        r = http.post("/v1/sessions", json={"topics": ["batch-norm"], "n_questions": 2, "language": "zh", "max_followups": 0})
+        r = http.post(
+            "/v1/sessions", json={"topics": ["batch-norm"], "n_questions": 2, "language": "zh", "max_followups": 0}
+        )
         sid, auth = r.json()["session_id"], {"Authorization": f"Bearer {r.json()['token']}"}
         for text in (PAYLOAD, MD_PAYLOAD):
             assert http.post(f"/v1/sessions/{sid}/answers", json={"text": text}, headers=auth).status_code == 200

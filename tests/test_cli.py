@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from conftest import DATA, REPO
-from interviewer.cli import app
+from interviewer.cli.main import app
 
 runner = CliRunner()
 
@@ -39,7 +39,9 @@ def test_search_prints_passages_with_location(small_env: Path) -> None:
 def test_empty_query_is_refused_in_one_line(small_env: Path) -> None:
     r = runner.invoke(app, ["search", "  "])
     assert r.exit_code == 2
-    assert r.stderr.strip().splitlines() == ["error: the search text is empty; give a question or some words to look for"]
+    assert r.stderr.strip().splitlines() == [
+        "error: the search text is empty; give a question or some words to look for"
+    ]
 
 
 def test_unknown_backend_is_refused_in_one_line(small_env: Path) -> None:
@@ -102,6 +104,8 @@ def test_invalid_setting_is_one_line(tmp_path: Path) -> None:
     import os
 
     env = {**os.environ, "INTERVIEWER_PORT": "not-a-port", "INTERVIEWER_DATA_DIR": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "interviewer.cli", "corpus", "stats"], capture_output=True, text=True, env=env, cwd=REPO)
+    r = subprocess.run(
+        [sys.executable, "-m", "interviewer.cli", "corpus", "stats"], capture_output=True, text=True, env=env, cwd=REPO
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("error: invalid INTERVIEWER_PORT")

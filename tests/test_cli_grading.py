@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO
-from interviewer.cli import app
+from interviewer.cli.main import app
 
 runner = CliRunner()
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"
@@ -21,7 +21,9 @@ def shared_data(monkeypatch: pytest.MonkeyPatch, session_data: Path, corpus) -> 
 
 
 def test_grade_json(shared_data: Path) -> None:
-    r = runner.invoke(app, ["grade", "--question", "bn-param-count", "--answer", "γ和β，每个通道一对，共2C个参数。", "--json"])
+    r = runner.invoke(
+        app, ["grade", "--question", "bn-param-count", "--answer", "γ和β，每个通道一对，共2C个参数。", "--json"]
+    )
     assert r.exit_code == 0, r.output
     g = json.loads(r.stdout)
     assert g["question_id"] == "bn-param-count" and g["match_confidence"] is None
@@ -30,14 +32,28 @@ def test_grade_json(shared_data: Path) -> None:
 
 
 def test_grade_by_question_text_reports_the_match(shared_data: Path) -> None:
-    r = runner.invoke(app, ["grade", "-q", "How many learnable parameters does a BN layer have?", "-a", "gamma and beta per channel", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "grade",
+            "-q",
+            "How many learnable parameters does a BN layer have?",
+            "-a",
+            "gamma and beta per channel",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     g = json.loads(r.stdout)
     assert g["question_id"] == "bn-param-count" and g["match_confidence"] >= 0.85
 
 
 def test_grade_card_and_stdin(shared_data: Path) -> None:
-    r = runner.invoke(app, ["grade", "-q", "bn-train-test", "-a", "-"], input="训练时用batch均值方差，测试时用滑动平均的全局均值方差。\n")
+    r = runner.invoke(
+        app,
+        ["grade", "-q", "bn-train-test", "-a", "-"],
+        input="训练时用batch均值方差，测试时用滑动平均的全局均值方差。\n",
+    )
     assert r.exit_code == 0, r.output
     assert "/100" in r.stdout and ("✔" in r.stdout or "✘" in r.stdout)
 
@@ -72,7 +88,17 @@ def test_eval_writes_results_metrics_and_report(shared_data: Path, tmp_path: Pat
     assert len(results) == 24 and results[0]["id"] == rows[0]["id"] and results[0]["human_score"] == rows[0]["score"]
     assert "score" in results[0]["grade"] and "key_points" in results[0]["grade"]
     m = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    for key in ("n", "pearson", "spearman", "rmse", "qwk", "per_question_pearson", "flags", "latency_ms", "answers_per_second"):
+    for key in (
+        "n",
+        "pearson",
+        "spearman",
+        "rmse",
+        "qwk",
+        "per_question_pearson",
+        "flags",
+        "latency_ms",
+        "answers_per_second",
+    ):
         assert key in m, key
     assert m["n"] == 24 and m["skipped_rows"] == 2 and m["key_points"]["f1"] is not None
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -81,12 +107,15 @@ def test_eval_writes_results_metrics_and_report(shared_data: Path, tmp_path: Pat
 
 def test_eval_of_a_binary_set_reports_auc(shared_data: Path, tmp_path: Path) -> None:
     data = tmp_path / "b.csv"
+    question_and_reference = (
+        "What does dropout do?,Dropout randomly zeroes activations during training to reduce overfitting."
+    )
     data.write_text(
         "id,question,reference,answer,score,score_max\n"
-        "1,What does dropout do?,Dropout randomly zeroes activations during training to reduce overfitting.,It randomly drops units while training so the net overfits less.,1,1\n"
-        "2,What does dropout do?,Dropout randomly zeroes activations during training to reduce overfitting.,It makes the learning rate bigger.,0,1\n"
-        "3,What does dropout do?,Dropout randomly zeroes activations during training to reduce overfitting.,Randomly setting activations to zero during training reduces overfitting.,1,1\n"
-        "4,What does dropout do?,Dropout randomly zeroes activations during training to reduce overfitting.,I don't know.,0,1\n",
+        f"1,{question_and_reference},It randomly drops units while training so the net overfits less.,1,1\n"
+        f"2,{question_and_reference},It makes the learning rate bigger.,0,1\n"
+        f"3,{question_and_reference},Randomly setting activations to zero during training reduces overfitting.,1,1\n"
+        f"4,{question_and_reference},I don't know.,0,1\n",
         encoding="utf-8",
     )
     r = runner.invoke(app, ["eval", str(data), "--out", str(tmp_path / "o")])

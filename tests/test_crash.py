@@ -18,7 +18,9 @@ from servers import start_session
 
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
 # Long enough that grading it takes a while: the process is killed while this request is being handled.
-LONG_ANSWER = "".join(f"第{i}点：训练时用当前batch的均值和方差归一化，推理时用滑动平均的全局统计量，γ和β可学习。" for i in range(60))
+LONG_ANSWER = "".join(
+    f"第{i}点：训练时用当前batch的均值和方差归一化，推理时用滑动平均的全局统计量，γ和β可学习。" for i in range(60)
+)
 TIMEOUT = 30.0
 
 
@@ -32,14 +34,16 @@ def _stored(url: str, sid: str) -> tuple[int, list[tuple[int, str]]]:
     try:
         with engine.connect() as conn:
             n = conn.execute(sa.text("SELECT turns FROM interview_session WHERE id = :s"), {"s": sid}).scalar_one()
-            rows = conn.execute(sa.text("SELECT idx, answer FROM turn WHERE session_id = :s ORDER BY idx"), {"s": sid}).all()
+            rows = conn.execute(
+                sa.text("SELECT idx, answer FROM turn WHERE session_id = :s ORDER BY idx"), {"s": sid}
+            ).all()
     finally:
         engine.dispose()
     return n, [tuple(r) for r in rows]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path, corpus, session_data: Path) -> tuple[Path, str, str]:  # noqa: ANN001
+def backend(request: pytest.FixtureRequest, tmp_path: Path, corpus, session_data: Path) -> tuple[Path, str, str]:
     """(data dir seeded with the built index, INTERVIEWER_DATABASE_URL, the URL the test reads the DB with)."""
     data = prepare_data_dir(tmp_path / "svc", session_data)
     if request.param == "sqlite":
@@ -123,12 +127,14 @@ class Traffic(threading.Thread):
         self.halt = threading.Event()
         self.client = httpx.Client(timeout=10.0)
 
-    def _record(self, op: str, fn) -> httpx.Response | None:  # noqa: ANN001
+    def _record(self, op: str, fn) -> httpx.Response | None:
         sent = time.monotonic()
         try:
             r = fn()
         except httpx.HTTPError as e:
-            self.log.append((sent, time.monotonic(), op, f"{type(e).__name__} after {time.monotonic() - sent:.1f} s", None))
+            self.log.append(
+                (sent, time.monotonic(), op, f"{type(e).__name__} after {time.monotonic() - sent:.1f} s", None)
+            )
             return None
         self.log.append((sent, time.monotonic(), op, r.status_code, r.headers.get("Retry-After")))
         return r
@@ -139,7 +145,7 @@ class Traffic(threading.Thread):
             text = f"回答 {i}：训练时用batch统计量，推理时用滑动平均。"
             r = self._record(
                 "answer",
-                lambda: self.client.post(
+                lambda text=text, i=i: self.client.post(
                     f"{self.base}/v1/sessions/{self.sid}/answers", json={"text": text},
                     headers=self.h | {"Idempotency-Key": f"answer-{i}"},
                 ),
@@ -154,7 +160,7 @@ class Traffic(threading.Thread):
     def statuses(self, sent_after: float = 0.0, answered_before: float = float("inf")) -> list:
         return [s for sent, answered, _, s, _ in self.log if sent >= sent_after and answered < answered_before]
 
-    def wait_for(self, condition, timeout: float) -> bool:  # noqa: ANN001
+    def wait_for(self, condition, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
@@ -164,7 +170,7 @@ class Traffic(threading.Thread):
 
 
 @pytest.mark.postgres
-def test_postgres_restart_under_traffic_gives_503_then_recovers(corpus, session_data: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_postgres_restart_under_traffic_gives_503_then_recovers(corpus, session_data: Path, tmp_path: Path) -> None:
     cluster = start_pg_cluster()  # its own server: stopping the session's one would disturb other tests
     api = None
     traffic = None

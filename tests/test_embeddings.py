@@ -9,7 +9,10 @@ from interviewer.embeddings import BACKENDS, EmbedderError, cached, load_embedde
 from interviewer.embeddings.cpu import missing_cpu_features
 
 ZH = ["批归一化在测试时使用训练阶段滑动平均得到的均值和方差。", "今天的天气很好，适合出去散步。"]
-EN = ["At inference, batch norm uses the running mean and variance collected during training.", "The weather is nice today."]
+EN = [
+    "At inference, batch norm uses the running mean and variance collected during training.",
+    "The weather is nice today.",
+]
 
 
 def _check_backend(emb) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from interviewer.grade import Evidence, Grade, PointGrade
-from interviewer.interview import followup_target
-from interviewer.models import Bilingual, KeyPoint, Question
+from interviewer.grading.result import Evidence, Grade, PointGrade
+from interviewer.interview.machine import followup_target
+from interviewer.knowledge.models import Bilingual, KeyPoint, Question
 
 
 def question(weights: tuple[float, ...] = (1.0, 1.0, 1.0)) -> Question:
@@ -13,7 +13,9 @@ def question(weights: tuple[float, ...] = (1.0, 1.0, 1.0)) -> Question:
         topic="t",
         question=Bilingual(en="Q?"),
         reference=Bilingual(en="R."),
-        key_points=[KeyPoint(id=f"q.k{i}", statement=Bilingual(en=f"point {i}"), weight=w) for i, w in enumerate(weights)],
+        key_points=[
+            KeyPoint(id=f"q.k{i}", statement=Bilingual(en=f"point {i}"), weight=w) for i, w in enumerate(weights)
+        ],
     )
 
 

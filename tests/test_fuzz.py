@@ -67,10 +67,10 @@ class DeferredApp:
     ``corpus`` fixture; the ``live`` fixture builds and starts it, then points ``target`` at it.
     """
 
-    def __init__(self, target) -> None:  # noqa: ANN001
+    def __init__(self, target) -> None:
         self.target = target
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -88,7 +88,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", PROXY, config=CONFIG)
 
 
 @schemathesis.serializer("application/x-ndjson")
-def _ndjson(ctx, value):  # noqa: ANN001, ANN202
+def _ndjson(ctx, value):
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
@@ -103,7 +103,7 @@ class Live:
     question costs a passage search); ``answering`` takes the fuzzed answers and is replaced when it ends.
     """
 
-    def __init__(self, client: TestClient, bank) -> None:  # noqa: ANN001
+    def __init__(self, client: TestClient, bank) -> None:
         self.client = client
         self.topics = sorted(bank.topics)
         self.levels = collections.defaultdict(set)  # topic -> difficulties it has questions for
@@ -115,7 +115,10 @@ class Live:
         self.answering = self.new_session(answers=0)
 
     def new_session(self, answers: int) -> tuple[str, str]:
-        r = self.client.post("/v1/sessions", json={"topics": ["batch-norm"], "n_questions": 3, "max_followups": 1, "seed": 7, "language": "en"})
+        r = self.client.post(
+            "/v1/sessions",
+            json={"topics": ["batch-norm"], "n_questions": 3, "max_followups": 1, "seed": 7, "language": "en"},
+        )
         assert r.status_code == 201, r.text
         sid, token = r.json()["session_id"], r.json()["token"]
         for _ in range(answers):
@@ -156,7 +159,7 @@ def live(corpus, tmp_path_factory):
     PROXY.target = schema_app
 
 
-def _known_topics(case, live: Live) -> None:  # noqa: ANN001
+def _known_topics(case, live: Live) -> None:
     """Topic ids are data, not schema: swap unknown ones in a create body for real ids.
 
     Any string is a schema-valid topic but only ids from GET /v1/topics make a session (others get 400,
@@ -176,7 +179,7 @@ def _known_topics(case, live: Live) -> None:  # noqa: ANN001
     case.body = {**body, "topics": topics}
 
 
-def _record(label: str, response) -> None:  # noqa: ANN001
+def _record(label: str, response) -> None:
     CASES[label] += 1
     STATUSES[(label, response.status_code)] += 1
 
@@ -188,7 +191,7 @@ TEXT_BODY_EXEMPT = [positive_data_acceptance, negative_data_rejection]
 
 
 @schema.parametrize()
-def test_api(case, live) -> None:  # noqa: ANN001
+def test_api(case, live) -> None:
     label = case.operation.label
     if label == "POST /v1/sessions":
         _known_topics(case, live)
@@ -211,7 +214,7 @@ session_schema = schemathesis.openapi.from_asgi("/openapi.json", PROXY, config=S
 
 
 @session_schema.parametrize()
-def test_session_operations(case, live) -> None:  # noqa: ANN001
+def test_session_operations(case, live) -> None:
     label = case.operation.label
     sid, token = live.session_for(label)
     case.path_parameters = {**(case.path_parameters or {}), "session_id": sid}
@@ -227,12 +230,24 @@ def test_session_operations(case, live) -> None:  # noqa: ANN001
 
 def test_batch_with_real_rows(live) -> None:
     rows = [
-        {"id": "r1", "question_id": "bn-train-test", "answer": "训练时用mini-batch统计量，测试时用滑动平均。", "score": 8},
-        {"id": "r2", "question": "What is dropout?", "reference": "Dropout randomly zeroes units during training.", "answer": "It zeroes units."},
+        {
+            "id": "r1",
+            "question_id": "bn-train-test",
+            "answer": "训练时用mini-batch统计量，测试时用滑动平均。",
+            "score": 8,
+        },
+        {
+            "id": "r2",
+            "question": "What is dropout?",
+            "reference": "Dropout randomly zeroes units during training.",
+            "answer": "It zeroes units.",
+        },
         {"id": "r3", "question_id": "no-such-question", "answer": "x"},
     ]
     body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
-    r = live.client.post("/v1/grade/batch", content=body, headers={"X-API-Key": API_KEY, "Content-Type": "application/x-ndjson"})
+    r = live.client.post(
+        "/v1/grade/batch", content=body, headers={"X-API-Key": API_KEY, "Content-Type": "application/x-ndjson"}
+    )
     assert r.status_code == 200, r.text
     out = r.json()
     assert len(out["results"]) == 2 and len(out["problems"]) == 1 and out["metrics"] is not None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fakes import KeywordGrader
-from interviewer.graders import GraderConfigError, GraderProtocol, grader_names, make_grader, register_grader
-from interviewer.scoring import score
+from interviewer.grading.protocol import GraderProtocol
+from interviewer.grading.registry import GraderConfigError, grader_names, make_grader, register_grader
+from interviewer.grading.scoring import score
 from interviewer.settings import Settings
 
 
@@ -15,12 +16,12 @@ class Registered(KeywordGrader):
     model_id = "keywords"
     corpus = None
 
-    def grade_many(self, items, match_confidences=None):  # noqa: ANN001, ANN201
+    def grade_many(self, items, match_confidences=None):
         return [self.grade(q, a) for q, a in items]
 
 
 def test_a_registered_grader_is_built_by_name_and_scores_with_the_one_function(corpus) -> None:
-    register_grader("keyword", lambda c, s: Registered())
+    register_grader("keyword", lambda _c, _s: Registered())
     try:
         grader = make_grader(corpus, Settings(grader="keyword"))
         assert isinstance(grader, GraderProtocol) and "keyword" in grader_names()
@@ -30,7 +31,7 @@ def test_a_registered_grader_is_built_by_name_and_scores_with_the_one_function(c
         assert [x.score for x in g] == [score(x.key_points, x.flags) for x in g]
         assert g[0].score == 0 and g[1].score > 0
     finally:
-        from interviewer import graders
+        from interviewer.grading import registry as graders
 
         graders._REGISTRY.pop("keyword", None)
 

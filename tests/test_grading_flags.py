@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.grader import Grader
-from interviewer.resolve import QuestionResolver
+from interviewer.grading.embedding import Grader
+from interviewer.knowledge.resolve import QuestionResolver
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +37,17 @@ def test_complete_answers_with_context_get_no_flag(corpus, grader: Grader, lang:
 
 # A third language: German, with no German-specific code anywhere in the grader.
 DE_QUESTION = "Welche Schritte umfasst der Besuch an der Tankstelle?"
-DE_REFERENCE = "Der Besuch umfasst Tanken, Einkauf im Shop, Bezahlen, Toilette besuchen und Fragen in der App beantworten."
+DE_REFERENCE = (
+    "Der Besuch umfasst Tanken, Einkauf im Shop, Bezahlen, Toilette besuchen und Fragen in der App beantworten."
+)
 
 
 @pytest.mark.parametrize(
     "answer",
     [
         "Tanken, Einkauf im Shop, bezahlen, Toilette besuchen, Fragen in der App beantworten",
-        "Zuerst tankt man, dann kauft man im Shop ein und bezahlt. Danach besucht man die Toilette und beantwortet die Fragen in der App.",
+        "Zuerst tankt man, dann kauft man im Shop ein und bezahlt. "
+        "Danach besucht man die Toilette und beantwortet die Fragen in der App.",
     ],
 )
 def test_complete_answers_in_a_third_language_get_no_flag(corpus, grader: Grader, answer: str) -> None:

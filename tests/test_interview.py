@@ -9,8 +9,15 @@ import pytest
 from conftest import REPO
 from fakes import KeywordGrader
 from interviewer import load_bank
-from interviewer.interview import HINT_CREDIT, Interview, InterviewConfig, InterviewError, resume, select_questions
-from interviewer.report import build_report
+from interviewer.interview.machine import (
+    HINT_CREDIT,
+    Interview,
+    InterviewConfig,
+    InterviewError,
+    resume,
+    select_questions,
+)
+from interviewer.interview.report import build_report
 
 BANK = load_bank(REPO / "corpus" / "bank")
 
@@ -141,7 +148,10 @@ def test_report_has_questions_topics_transcript_and_renders() -> None:
     iv.answer("skip")
     iv.answer(" ".join(tags(iv.state.current.question_id)))
     assert iv.done
-    rep = build_report(iv, lambda q, missed: [{"file": "dl_interview_zh.md", "start_line": 1, "end_line": 3, "title": "t", "text": "x"}])
+    rep = build_report(
+        iv,
+        lambda _q, _missed: [{"file": "dl_interview_zh.md", "start_line": 1, "end_line": 3, "title": "t", "text": "x"}],
+    )
     assert rep.finished and len(rep.questions) == 2 and rep.topics[0].id == "batch-norm"
     assert rep.questions[1].score == 100.0 and rep.questions[0].missed and rep.questions[0].passages
     assert rep.overall_score == pytest.approx((rep.questions[0].score + 100) / 2, abs=0.1)

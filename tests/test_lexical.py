@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.lexical import find_alias, term_coverage
+from interviewer.language.lexical import find_alias, term_coverage
 
 FOUND = [
     (["saturat"], "sigmoid saturates for large inputs"),

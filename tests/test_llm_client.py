@@ -1,18 +1,32 @@
-"""The LLM client, judge and hybrid rule against httpx.MockTransport: every failure mode, no server."""
+"""The LLM client, judge and hybrid rule against httpx.MockTransport: every failure mode, no server.
+
+The concurrency limit is checked against a fake OpenAI-compatible server on 127.0.0.1 that counts the
+requests it is answering at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
 
-from interviewer.grade import Evidence, PointGrade
+from interviewer.grading.hybrid import combine
+from interviewer.grading.result import Evidence, PointGrade
+from interviewer.knowledge.models import Bilingual, KeyPoint, Question
 from interviewer.llm.client import LLMClient, LLMError, LLMUnavailable, extract_json
-from interviewer.llm.grading import combine
-from interviewer.llm.judge import LLMJudge, fence, locate
-from interviewer.models import Bilingual, KeyPoint, Question
+from interviewer.llm.judge import LLMJudge, Verdict, fence, locate
+from servers import serve_in_thread
+
+T = TypeVar("T")
 
 QUESTION = Question(
     id="q",
@@ -31,11 +45,13 @@ def completion(content: str) -> httpx.Response:
     return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": content}}]})
 
 
-def client(handler, **kw) -> LLMClient:  # noqa: ANN001
-    return LLMClient(base_url="http://llm.test/v1", model="m", transport=httpx.MockTransport(handler), backoff=0.0, **kw)
+def client(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> LLMClient:
+    return LLMClient(
+        base_url="http://llm.test/v1", model="m", transport=httpx.MockTransport(handler), backoff=0.0, **kw
+    )
 
 
-def run(coro):  # noqa: ANN001, ANN201
+def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
@@ -98,7 +114,7 @@ def test_retries_5xx_and_timeouts_then_succeeds() -> None:
     ],
 )
 def test_failures_raise_a_short_reason(response: httpx.Response, reason: str) -> None:
-    c = client(lambda r: response, max_retries=1)
+    c = client(lambda _: response, max_retries=1)
     with pytest.raises(LLMError, match=reason):
         run(c.complete_json([{"role": "user", "content": "x"}], {"required": ["explained"]}))
 
@@ -180,12 +196,13 @@ def test_single_call_strategy_and_missing_points() -> None:
 
 
 def test_errors_become_verdicts_without_a_decision() -> None:
-    verdicts = run(LLMJudge(client(lambda r: httpx.Response(500), max_retries=0)).judge(QUESTION, ANSWER, "en"))
+    verdicts = run(LLMJudge(client(lambda _: httpx.Response(500), max_retries=0)).judge(QUESTION, ANSWER, "en"))
     assert all(v.explained is None and v.reason == "HTTP 500" for v in verdicts.values())
 
 
 def _point(p: float) -> PointGrade:
-    return PointGrade(id="k", statement="s", weight=1, probability=p, covered=p >= 0.5, evidence=Evidence(start=0, end=3, text="abc") if p >= 0.5 else None)
+    evidence = Evidence(start=0, end=3, text="abc") if p >= 0.5 else None
+    return PointGrade(id="k", statement="s", weight=1, probability=p, covered=p >= 0.5, evidence=evidence)
 
 
 @pytest.mark.parametrize(
@@ -199,10 +216,149 @@ def _point(p: float) -> PointGrade:
     ],
 )
 def test_hybrid_rule(p: float, explained: bool, covered: bool, prob: float) -> None:
-    from interviewer.llm.judge import Verdict
-
     out = combine(_point(p), Verdict(explained, "abc", 0, 3), "hybrid")
     assert out.covered is covered and out.probability == pytest.approx(prob) and out.decided_by == "hybrid"
     fallback = combine(_point(p), Verdict(None, reason="HTTP 500"), "hybrid")
     assert fallback.decided_by == "embedding" and fallback.probability == p
     assert combine(_point(p), Verdict(explained, "abc", 0, 3), "llm").covered is explained
+
+
+# -- the concurrency limit across threads and event loops ----------------------------------------------
+
+
+class FakeServer:
+    """An OpenAI-compatible chat-completions endpoint that takes ``delay`` seconds per answer (a stream sends
+    three pieces ``delay`` apart) and records how many requests it is answering at once."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.peak = 0
+        self.total = 0
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.total += 1
+            self.peak = max(self.peak, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    async def chat(self, request: Request) -> Response:
+        body = json.loads(await request.body())
+        self._enter()
+        if body.get("stream"):
+
+            async def pieces() -> AsyncIterator[str]:
+                try:
+                    for word in ("one ", "two ", "three"):
+                        await asyncio.sleep(self.delay)
+                        yield f"data: {json.dumps({'choices': [{'delta': {'content': word}}]})}\n\n"
+                    yield "data: [DONE]\n\n"
+                finally:
+                    self._leave()
+
+            return StreamingResponse(pieces(), media_type="text/event-stream")
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self._leave()
+        content = json.dumps({"explained": True, "quote": body["messages"][-1]["content"]})
+        return JSONResponse({"choices": [{"message": {"role": "assistant", "content": content}}]})
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/v1/chat/completions", self.chat, methods=["POST"])])
+
+
+@pytest.fixture
+def fake_server() -> Iterator[tuple[FakeServer, str]]:
+    server = FakeServer(delay=0.05)
+    with serve_in_thread(server.app(), name="fake-llm-concurrency") as url:
+        yield server, f"{url}/v1"
+
+
+def _in_threads(jobs: list[Callable[[], Coroutine[Any, Any, Any]]], timeout: float = 30) -> list[Any]:
+    """Run each job in a thread of its own, each in its own event loop (as the LLM grader does), all at once."""
+    start = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def work(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = asyncio.run(asyncio.wait_for(jobs[i](), timeout=timeout))
+        except BaseException as e:  # reported by the assertion below, not lost in the thread
+            results[i] = e
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def _ask(c: LLMClient, text: str) -> Coroutine[Any, Any, dict[str, Any]]:
+    return c.complete_json([{"role": "user", "content": text}], {"required": ["explained"]})
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_concurrency_holds_across_threads_and_event_loops(
+    fake_server: tuple[FakeServer, str], concurrency: int
+) -> None:
+    server, base_url = fake_server
+    c = LLMClient(base_url=base_url, model="m", concurrency=concurrency, max_retries=0)
+
+    def job(t: int) -> Callable[[], Coroutine[Any, Any, list[dict[str, Any]]]]:
+        async def go() -> list[dict[str, Any]]:
+            return list(await asyncio.gather(*(_ask(c, f"thread {t} request {i}") for i in range(3))))
+
+        return go
+
+    results = _in_threads([job(t) for t in range(4)])
+    for t, replies in enumerate(results):
+        assert [r["quote"] for r in replies] == [f"thread {t} request {i}" for i in range(3)], replies
+    assert server.total == 12
+    assert server.peak == concurrency
+
+
+def test_a_stream_holds_a_slot_until_it_ends(fake_server: tuple[FakeServer, str]) -> None:
+    server, base_url = fake_server
+    c = LLMClient(base_url=base_url, model="m", concurrency=1, max_retries=0)
+
+    async def stream() -> str:
+        return "".join([piece async for piece in c.stream_text([{"role": "user", "content": "follow up"}])])
+
+    results = _in_threads([stream, lambda: _ask(c, "grade 1"), lambda: _ask(c, "grade 2")])
+    assert results[0] == "one two three" and [r["quote"] for r in results[1:]] == ["grade 1", "grade 2"]
+    assert server.total == 3 and server.peak == 1
+
+
+def test_cancelled_requests_give_their_slot_back(fake_server: tuple[FakeServer, str]) -> None:
+    server, base_url = fake_server
+    server.delay = 0.5
+    c = LLMClient(base_url=base_url, model="m", concurrency=1, max_retries=0)
+
+    async def cancel_a_running_and_a_waiting_request() -> None:
+        running = asyncio.create_task(_ask(c, "running"))
+        while server.in_flight == 0:
+            await asyncio.sleep(0.005)
+        waiting = asyncio.create_task(_ask(c, "waiting"))
+        await asyncio.sleep(0.05)
+        assert not waiting.done() and server.total == 1
+        waiting.cancel()
+        running.cancel()
+        await asyncio.gather(running, waiting, return_exceptions=True)
+        broken = c.stream_text([{"role": "user", "content": "abandoned"}])
+        assert await anext(broken) == "one "
+        await broken.aclose()  # a stream closed early gives its slot back too
+
+    run(cancel_a_running_and_a_waiting_request())
+    server.delay = 0.01
+    # Were a slot leaked, these would wait for ever (and time out): concurrency is 1. (The server's own
+    # count is no use here: it goes on answering the cancelled requests after the client has left.)
+    results = _in_threads([lambda: _ask(c, "after 1"), lambda: _ask(c, "after 2")], timeout=5)
+    assert [r["quote"] for r in results] == ["after 1", "after 2"]

@@ -58,7 +58,17 @@ def test_load_runs_interviews_without_errors(base_url: str) -> None:
     answers = routes[TARGET_ROUTE]
     assert answers["count"] >= 2
     assert answers["p50_ms"] <= answers["p95_ms"] <= answers["p99_ms"] <= answers["max_ms"]
-    assert set(answers) >= {"route", "count", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms", "errors", "errors_by_status"}
+    assert set(answers) >= {
+        "route",
+        "count",
+        "rps",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "errors",
+        "errors_by_status",
+    }
     assert set(result["target"]) == {"rule", "answers_p95_ms", "met"}
     assert result["target"]["answers_p95_ms"] == answers["p95_ms"]
 

@@ -10,18 +10,38 @@ import pytest
 from eval.datasets.convert import DEV, dev_split
 
 ZH = [
-    ("盘点内容包括哪些？", "盘点内容包括数量盘点、重量盘点、账实核对。", "盘点内容包括数量盘点、重量盘点、账实核对。", 1.0),
+    (
+        "盘点内容包括哪些？",
+        "盘点内容包括数量盘点、重量盘点、账实核对。",
+        "盘点内容包括数量盘点、重量盘点、账实核对。",
+        1.0,
+    ),
     ("盘点内容包括哪些？", "盘点内容包括数量盘点、重量盘点、账实核对。", "盘点内容包括数量盘点。", 0.3),
     ("盘点内容包括哪些？", "盘点内容包括数量盘点、重量盘点、账实核对。", "不知道。", 0.0),
-    ("配货作业的主要形式有哪些？", "配货作业的主要形式包括单一配货作业、集中配货作业。", "单一配货作业和集中配货作业。", 1.0),
+    (
+        "配货作业的主要形式有哪些？",
+        "配货作业的主要形式包括单一配货作业、集中配货作业。",
+        "单一配货作业和集中配货作业。",
+        1.0,
+    ),
     ("配货作业的主要形式有哪些？", "配货作业的主要形式包括单一配货作业、集中配货作业。", "集中配货。", 0.5),
     ("配货作业的主要形式有哪些？", "配货作业的主要形式包括单一配货作业、集中配货作业。", "运输和仓储。", 0.0),
 ]
 DE = [
-    ("Was tut man an der Tankstelle?", "Tanken, im Shop einkaufen und bezahlen.", "Man tankt, kauft im Shop ein und bezahlt.", 1.0),
+    (
+        "Was tut man an der Tankstelle?",
+        "Tanken, im Shop einkaufen und bezahlen.",
+        "Man tankt, kauft im Shop ein und bezahlt.",
+        1.0,
+    ),
     ("Was tut man an der Tankstelle?", "Tanken, im Shop einkaufen und bezahlen.", "Man tankt.", 0.4),
     ("Was tut man an der Tankstelle?", "Tanken, im Shop einkaufen und bezahlen.", "Man wäscht das Auto.", 0.0),
-    ("Wie grüßt man Kunden?", "Freundlich und mit Blickkontakt grüßen.", "Freundlich grüßen und Blickkontakt halten.", 1.0),
+    (
+        "Wie grüßt man Kunden?",
+        "Freundlich und mit Blickkontakt grüßen.",
+        "Freundlich grüßen und Blickkontakt halten.",
+        1.0,
+    ),
     ("Wie grüßt man Kunden?", "Freundlich und mit Blickkontakt grüßen.", "Gar nicht.", 0.0),
     ("Wie grüßt man Kunden?", "Freundlich und mit Blickkontakt grüßen.", "Mit einem Lächeln.", 0.5),
 ]
@@ -69,7 +89,15 @@ def test_the_table_has_every_column_and_the_baselines(data: Path, settings_on_se
     assert set(splits) == {"seed_dev_test", "le_test", "saf_de_test_unseen_answers"}
     for m in splits.values():
         assert m["n"] == 6
-        assert {"pearson", "spearman", "per_question_pearson", "auc", "qwk", "full_mark_flagged", "full_mark_mean_score"} <= set(m)
+        assert {
+            "pearson",
+            "spearman",
+            "per_question_pearson",
+            "auc",
+            "qwk",
+            "full_mark_flagged",
+            "full_mark_mean_score",
+        } <= set(m)
         assert m["baseline_cosine"]["pearson"] is not None and m["baseline_overlap"]["pearson"] is not None
         # Leave-one-dataset-out: the fold behind a set's figures never saw that set.
         assert m["dataset"] not in m["fitted_on"] and m["fitted_on"]

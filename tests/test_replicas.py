@@ -19,7 +19,7 @@ TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="module")
-def replicas(pg_cluster, corpus, session_data, tmp_path_factory):  # noqa: ANN001, ANN201
+def replicas(pg_cluster, corpus, session_data, tmp_path_factory):
     """Replicas A and B, started together (both run the migrations against one fresh database)."""
     url = pg_cluster.create_database()
     root = tmp_path_factory.mktemp("replicas")
@@ -51,7 +51,7 @@ def _transcript(base: str, sid: str, h: dict) -> list[dict]:
     return r.json()["transcript"]
 
 
-def test_both_replicas_use_one_database(replicas) -> None:  # noqa: ANN001
+def test_both_replicas_use_one_database(replicas) -> None:
     a, b = (p.url for p in replicas)
     for base in (a, b):
         assert httpx.get(f"{base}/readyz", timeout=TIMEOUT).json()["database"] == "postgresql"
@@ -63,10 +63,11 @@ def test_both_replicas_use_one_database(replicas) -> None:  # noqa: ANN001
     for base in (a, b):
         t = _transcript(base, sid, h)
         assert [x["answer"] for x in t] == [ANSWER, "不知道"] and [x["turn"] for x in t] == [0, 1]
-    assert httpx.get(f"{b}/v1/sessions/{sid}", headers={"Authorization": "Bearer nope"}, timeout=TIMEOUT).status_code == 401
+    r = httpx.get(f"{b}/v1/sessions/{sid}", headers={"Authorization": "Bearer nope"}, timeout=TIMEOUT)
+    assert r.status_code == 401
 
 
-def test_concurrent_answers_across_replicas_store_only_the_accepted_ones(replicas) -> None:  # noqa: ANN001
+def test_concurrent_answers_across_replicas_store_only_the_accepted_ones(replicas) -> None:
     a, b = (p.url for p in replicas)
     sid, h = _start(a)
     assert _answer(a, sid, h, ANSWER).status_code == 200
@@ -76,7 +77,7 @@ def test_concurrent_answers_across_replicas_store_only_the_accepted_ones(replica
     codes = Counter(r.status_code for r in responses)
     assert set(codes) <= {200, 409}, [(r.status_code, r.text) for r in responses]
     assert codes[200] >= 1
-    accepted = {t for t, r in zip(texts, responses) if r.status_code == 200}
+    accepted = {t for t, r in zip(texts, responses, strict=True) if r.status_code == 200}
     for r in responses:
         if r.status_code == 409:
             assert "retry" in r.json()["detail"]
@@ -89,7 +90,7 @@ def test_concurrent_answers_across_replicas_store_only_the_accepted_ones(replica
     assert sorted(r.json()["turn"] for r in responses if r.status_code == 200) == list(range(1, 1 + codes[200]))
 
 
-def test_idempotent_retries_on_both_replicas_store_one_turn(replicas) -> None:  # noqa: ANN001
+def test_idempotent_retries_on_both_replicas_store_one_turn(replicas) -> None:
     a, b = (p.url for p in replicas)
     sid, h = _start(a)
     # Concurrently: the same request sent to both replicas at once, three times each.

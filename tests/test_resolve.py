@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.resolve import QuestionResolver, UnknownQuestion
+from interviewer.knowledge.resolve import QuestionResolver, UnknownQuestion
 
 
 def test_resolve_by_id_by_text_and_by_reference(corpus) -> None:
@@ -17,7 +17,8 @@ def test_resolve_by_id_by_text_and_by_reference(corpus) -> None:
         "Dropout zeroes random units.",
         "It reduces overfitting.",
     ]
-    assert r.resolve(question="What is dropout?", reference="Dropout zeroes random units.\nIt reduces overfitting.").question is not None
+    resolved = r.resolve(question="What is dropout?", reference="Dropout zeroes random units.\nIt reduces overfitting.")
+    assert resolved.question is not None
 
 
 def test_unknown_questions_are_explained(corpus) -> None:

@@ -4,15 +4,15 @@ import itertools
 
 import pytest
 
-from interviewer.grade import PointGrade
-from interviewer.scoring import CREDIT_FLOOR, CREDIT_FULL, PENALTIES, apply_penalties, point_credit, score
+from interviewer.grading.result import PointGrade
+from interviewer.grading.scoring import CREDIT_FLOOR, CREDIT_FULL, PENALTIES, apply_penalties, point_credit, score
 
 
 def points(*probs: float, weights: tuple[float, ...] | None = None) -> list[PointGrade]:
     weights = weights or tuple(1.0 for _ in probs)
     return [
         PointGrade(id=f"k{i}", statement="", weight=w, probability=p, covered=p >= 0.5)
-        for i, (p, w) in enumerate(zip(probs, weights))
+        for i, (p, w) in enumerate(zip(probs, weights, strict=True))
     ]
 
 
@@ -25,7 +25,11 @@ def test_the_score_does_not_depend_on_the_order_of_the_flags(flags: list[str]) -
 
 def test_multipliers_apply_before_the_lowest_cap() -> None:
     # 60 % with an injection (× 0.5) and a cap of 10: 10 whichever comes first (it was 10 or 5 before).
-    assert apply_penalties(60.0, ["instruction_like", "too_short"]) == apply_penalties(60.0, ["too_short", "instruction_like"]) == 10.0
+    assert (
+        apply_penalties(60.0, ["instruction_like", "too_short"])
+        == apply_penalties(60.0, ["too_short", "instruction_like"])
+        == 10.0
+    )
     assert apply_penalties(60.0, ["instruction_like"]) == 30.0
     assert apply_penalties(60.0, ["dont_know", "keyword_list"]) == 0.0
     assert apply_penalties(60.0, ["a_flag_nobody_defined"]) == 60.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from interviewer.models import Bilingual, KeyPoint, Question
-from interviewer.termcheck import check_terms, probe_leak
+from interviewer.knowledge.models import Bilingual, KeyPoint, Question
+from interviewer.knowledge.termcheck import check_terms, probe_leak
 
 
 def question(qid: str, reference_en: str, points: list[KeyPoint], asked: str = "Why?") -> Question:

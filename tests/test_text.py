@@ -1,12 +1,17 @@
 from __future__ import annotations
 
-from interviewer.text import detect_language, split_clauses, split_sentences
+from interviewer.language.text import detect_language, split_clauses, split_sentences
 
 
 def test_sentences_keep_exact_offsets() -> None:
     text = "BN在训练时用batch统计量。测试时用滑动平均！Then it is fixed. 3.14 is not a break; ok"
     spans = split_sentences(text)
-    assert [s.text for s in spans] == ["BN在训练时用batch统计量。", "测试时用滑动平均！", "Then it is fixed.", "3.14 is not a break; ok"]
+    assert [s.text for s in spans] == [
+        "BN在训练时用batch统计量。",
+        "测试时用滑动平均！",
+        "Then it is fixed.",
+        "3.14 is not a break; ok",
+    ]
     for s in spans:
         assert text[s.start : s.end] == s.text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interviewer.units import MAX_UNIT_CHARS, MAX_UNITS, answer_units
+from interviewer.language.units import MAX_UNIT_CHARS, MAX_UNITS, answer_units
 
 
 def test_ordinary_sentences_clauses_and_windows() -> None:

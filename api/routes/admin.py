@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from ..deps import ApiKey, StoreDep
+from ..deps import AdminDep, ApiKey
 from ..schemas import AdminSession, AdminStats, ErrorBody
-from ..store import StoreError
 
 router = APIRouter(
     prefix="/v1/admin",
@@ -21,30 +20,28 @@ router = APIRouter(
 
 @router.get("/sessions", response_model=list[AdminSession], summary="Sessions, newest first")
 def list_sessions(
-    store: StoreDep,
+    admin: AdminDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     finished: Annotated[bool | None, Query()] = None,
 ) -> list[AdminSession]:
-    rows = store.list_sessions(limit, offset, finished)
-    means = store.mean_scores([r.id for r in rows])
     return [
         AdminSession(
             session_id=r.id,
             language=r.language,
             finished=r.finished,
             turns=r.turns,
-            mean_score=means.get(r.id),
+            mean_score=r.mean_score,
             created_at=r.created_at.isoformat(),
             updated_at=r.updated_at.isoformat(),
         )
-        for r in rows
+        for r in admin.sessions(limit, offset, finished)
     ]
 
 
 @router.get("/stats", response_model=AdminStats, summary="Totals over all sessions")
-def stats(store: StoreDep) -> AdminStats:
-    return AdminStats(**store.stats())
+def stats(admin: AdminDep) -> AdminStats:
+    return AdminStats(**admin.stats())
 
 
 @router.delete(
@@ -54,10 +51,7 @@ def stats(store: StoreDep) -> AdminStats:
     responses={404: {"model": ErrorBody}},
 )
 def delete_session(
-    store: StoreDep, session_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
+    admin: AdminDep, session_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
 ) -> Response:
-    try:
-        store.delete(session_id)
-    except StoreError as e:
-        raise HTTPException(status_code=e.status, detail=e.message) from e
+    admin.delete(session_id)
     return Response(status_code=204)

@@ -1,33 +1,26 @@
+"""Grading without an interview: one answer, or an answer set (with agreement metrics when it has human scores)."""
+
 from __future__ import annotations
+
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from interviewer.answerset import AnswerSetError, RowProblem, parse_answer_set_text
-from interviewer.batch import RowResult, grade_rows
-from interviewer.resolve import UnknownQuestion
-
-from ..deps import ApiKey, GraderDep, RateLimited, ResolverDep, SettingsDep
+from ..deps import ApiKey, AssessorDep, RateLimited
 from ..schemas import BatchOut, ErrorBody, GradeIn
-from ..text_input import clean_answer
 
 router = APIRouter(prefix="/v1/grade", tags=["grading"])
-MAX_BATCH_ROWS = 2000
 
 
 @router.post(
     "",
     summary="Grade one answer, no session",
-    responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    responses={code: {"model": ErrorBody} for code in (400, 404, 413, 422, 429)},
     dependencies=[RateLimited],
 )
-def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: SettingsDep) -> dict:
-    text = clean_answer(body.answer, settings.max_answer_chars)
-    try:
-        resolved = resolver.resolve(body.question_id, body.question, body.reference)
-    except UnknownQuestion as e:
-        raise HTTPException(status_code=404, detail=str(e)) from e
-    return grader.grade(resolved.question, text, resolved.match_confidence).public()
+def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
+    return assessor.grade_one(body.answer, body.question_id, body.question, body.reference).grade.public()
 
 
 @router.post(
@@ -35,41 +28,24 @@ def grade(body: GradeIn, grader: GraderDep, resolver: ResolverDep, settings: Set
     response_model=BatchOut,
     summary="Grade an answer set (JSONL body, one row per line; see eval/datasets/README.md)",
     description="Needs an API key from INTERVIEWER_API_KEYS (`X-API-Key` header). Bodies are limited by "
-    "INTERVIEWER_MAX_REQUEST_BYTES and to 2,000 rows.",
-    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    "INTERVIEWER_MAX_REQUEST_BYTES and to 2,000 rows. `Content-Type: text/csv` or `text/tab-separated-values` "
+    "sends CSV or TSV instead.",
+    responses={code: {"model": ErrorBody} for code in (400, 401, 403, 413, 429)},
     dependencies=[ApiKey, RateLimited],
-    openapi_extra={"requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}},
+    openapi_extra={
+        "requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}
+    },
 )
-async def batch(request: Request, grader: GraderDep, resolver: ResolverDep) -> BatchOut:
+async def batch(request: Request, assessor: AssessorDep) -> BatchOut:
     raw = await request.body()  # BodyLimitMiddleware has already bounded its size
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise HTTPException(status_code=400, detail="the body is not UTF-8 text") from e
-    fmt = "csv" if "csv" in request.headers.get("content-type", "") else "jsonl"
-    try:
-        rows = list(parse_answer_set_text(text, fmt))
-    except AnswerSetError as e:
-        raise HTTPException(status_code=400, detail=str(e)) from e
-    if not rows:
-        raise HTTPException(status_code=400, detail="the body holds no rows; send one JSON object per line")
-    if len(rows) > MAX_BATCH_ROWS:
-        raise HTTPException(status_code=413, detail=f"{len(rows)} rows; the limit is {MAX_BATCH_ROWS} per request")
+    content_type = request.headers.get("content-type", "")
+    fmt: Literal["jsonl", "csv", "tsv"] = (
+        "tsv" if "tab-separated" in content_type else "csv" if "csv" in content_type else "jsonl"
+    )
     # Grading is CPU-bound: off the event loop, so health checks and other requests still answer.
-    return await run_in_threadpool(_grade_batch, grader, resolver, rows)
-
-
-def _grade_batch(grader: GraderDep, resolver: ResolverDep, rows: list) -> BatchOut:
-    results: list[dict] = []
-    problems: list[str] = []
-    for item in grade_rows(grader, resolver, rows):
-        if isinstance(item, RowProblem):
-            problems.append(str(item))
-        elif isinstance(item, RowResult):
-            results.append(item.public())
-    metrics = None
-    if any("human_score" in r for r in results):
-        from interviewer.metrics import compute_metrics
-
-        metrics = compute_metrics(results, 0.0, len(problems))
-    return BatchOut(results=results, problems=problems, metrics=metrics)
+    graded = await run_in_threadpool(assessor.grade_batch, text, fmt)
+    return BatchOut(results=graded.results, problems=graded.problems, metrics=graded.metrics)

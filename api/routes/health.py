@@ -14,20 +14,29 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Ready, summary="Model loaded, index ready, database reachable", responses={503: {"model": ErrorBody}})
-def readyz(request: Request):  # noqa: ANN201
-    state = request.app.state
-    corpus = getattr(state, "corpus", None)
-    if corpus is None or getattr(state, "engine", None) is None:
+@router.get(
+    "/readyz",
+    response_model=Ready,
+    summary="Model loaded, index ready, database reachable",
+    responses={503: {"model": ErrorBody}},
+)
+def readyz(request: Request) -> Ready | JSONResponse:
+    services = getattr(request.app.state, "services", None)
+    if services is None:
         return JSONResponse(status_code=503, content={"detail": "still loading"}, headers={"Retry-After": "5"})
+    corpus, engine = services.corpus, services.engine
     try:
-        with state.engine.connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as e:  # any driver error means "not ready"
-        return JSONResponse(status_code=503, content={"detail": f"database unreachable: {type(e).__name__}"}, headers={"Retry-After": "5"})
+        return JSONResponse(
+            status_code=503,
+            content={"detail": f"database unreachable: {type(e).__name__}"},
+            headers={"Retry-After": "5"},
+        )
     return Ready(
         status="ready",
         model=corpus.embedder.model_id,
         index_vectors=sum(i.ntotal for i in corpus.index.indexes.values()),
-        database=state.engine.url.get_backend_name(),
+        database=engine.url.get_backend_name(),
     )

@@ -61,7 +61,9 @@ def le_rows(folder: Path, split_file: str, name: str) -> Iterator[dict]:
         }
 
 
-def semeval_rows(folder: Path, split_file: str, name: str, dataset: str = "scientsbank", prefix: str = "sb") -> Iterator[dict]:
+def semeval_rows(
+    folder: Path, split_file: str, name: str, dataset: str = "scientsbank", prefix: str = "sb"
+) -> Iterator[dict]:
     """SciEntsBank or Beetle (SemEval-2013 Task 7, 3-way): score 1 for "correct", 0 otherwise."""
     with open(folder / split_file, encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
@@ -112,7 +114,10 @@ def dev_split(question_id: str) -> str:
 def split_dev(out: Path, dev: Path = DEV) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     counts = {"seed_dev_train": 0, "seed_dev_test": 0}
-    with open(out / "seed_dev_train.jsonl", "w", encoding="utf-8") as tr, open(out / "seed_dev_test.jsonl", "w", encoding="utf-8") as te:
+    with (
+        open(out / "seed_dev_train.jsonl", "w", encoding="utf-8") as tr,
+        open(out / "seed_dev_test.jsonl", "w", encoding="utf-8") as te,
+    ):
         for line in open(dev, encoding="utf-8"):
             if not line.strip():
                 continue
@@ -127,7 +132,9 @@ def public_splits(shared: Path) -> list[tuple[str, Iterator[dict]]]:
     jobs = [(name, le_rows(shared / "le", f, name)) for name, f in LE_SPLITS.items()]
     jobs += [(name, semeval_rows(shared / "scientsbank", f, name)) for name, f in SB_SPLITS.items()]
     if (shared / "beetle").is_dir():
-        jobs += [(name, semeval_rows(shared / "beetle", f, name, "beetle", "beetle")) for name, f in BEETLE_SPLITS.items()]
+        jobs += [
+            (name, semeval_rows(shared / "beetle", f, name, "beetle", "beetle")) for name, f in BEETLE_SPLITS.items()
+        ]
     if (shared / "saf").is_dir():
         jobs += [(name, saf_rows(shared / "saf", f, name)) for name, f in SAF_SPLITS.items()]
     return jobs

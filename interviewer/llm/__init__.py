@@ -1,0 +1,1 @@
+"""The optional LLM: an OpenAI-compatible client and the key-point judge."""

@@ -6,6 +6,11 @@ Servers differ in how they accept structured output, so the request shape is a s
 (small models wrap JSON in ```json fences). Temperature 0. Retries with exponential backoff on
 429/5xx/timeouts; a circuit breaker stops calling a server that keeps failing; answers are cached
 by (model, request).
+
+One client is meant to be shared by the whole process: at most ``concurrency`` requests (grading calls
+and streams alike) are in flight at once across every thread and event loop that uses it. The LLM
+grader runs each grade in an event loop of its own, possibly in several threads at once, so a limit per
+event loop (an ``asyncio.Semaphore``) would multiply with the number of threads.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import asyncio
 import hashlib
 import json
 import re
+import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -85,6 +91,63 @@ class CircuitBreaker:
             self.opened_at = time.monotonic()
 
 
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class SharedLimit:
+    """At most ``limit`` holders at once across every thread and event loop of the process.
+
+    Waiting never blocks an event loop: a waiter parks on a future of its own loop, and every release
+    wakes all waiters (thread-safely, through their loops) to try again. A waiter cancelled before it gets
+    a slot holds none; :meth:`hold` gives the slot back in ``finally``, so cancellation never leaks one.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"the limit must be at least 1, not {limit}")
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._free = limit
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            with self._lock:
+                if self._free:
+                    self._free -= 1
+                    return
+                waiter: asyncio.Future[None] = loop.create_future()
+                self._waiters.add(waiter)
+            try:
+                await waiter
+            finally:
+                with self._lock:
+                    self._waiters.discard(waiter)
+
+    def release(self) -> None:
+        with self._lock:
+            if self._free >= self.limit:
+                raise ValueError("released more often than acquired")
+            self._free += 1
+            waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:
+            try:
+                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+            except RuntimeError:
+                pass  # its event loop is closed: nobody waits there any more
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
 @dataclass
 class LLMClient:
     base_url: str
@@ -100,10 +163,14 @@ class LLMClient:
     backoff: float = 0.5
 
     def __post_init__(self) -> None:
-        self._cache: OrderedDict[str, Any] = OrderedDict()
-        # One semaphore per event loop: sync callers run each grade in a fresh loop.
-        self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        # Shared by every thread and event loop using this client (sync callers run each grade in a fresh loop).
+        self._limit = SharedLimit(self.concurrency)
         self.calls = 0
+
+    def _http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout, transport=self.transport)
 
     def _headers(self) -> dict[str, str]:
         h = {"content-type": "application/json"}
@@ -115,7 +182,10 @@ class LLMClient:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": max_tokens}
         if schema is not None:
             if self.structured == "json_schema":
-                body["response_format"] = {"type": "json_schema", "json_schema": {"name": "verdict", "strict": True, "schema": schema}}
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "verdict", "strict": True, "schema": schema},
+                }
             elif self.structured == "json_object":
                 body["response_format"] = {"type": "json_object", "schema": schema}
         return body
@@ -126,9 +196,11 @@ class LLMClient:
         """A JSON object answer that has every required key of ``schema``; raises :class:`LLMError`."""
         body = self._body(messages, schema, max_tokens)
         key = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
         content = await self._post(body)
         value = extract_json(content)
         if not isinstance(value, dict):
@@ -136,20 +208,24 @@ class LLMClient:
         missing = [k for k in schema.get("required", []) if k not in value]
         if missing:
             raise LLMError(f"the reply lacks {', '.join(missing)}")
-        self._cache[key] = value
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[key] = value
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         return value
 
     async def complete_text(self, messages: list[dict[str, str]], max_tokens: int = 300) -> str:
         return await self._post(self._body(messages, None, max_tokens))
 
     async def stream_text(self, messages: list[dict[str, str]], max_tokens: int = 200) -> AsyncIterator[str]:
-        """The completion's text as it is generated (server-sent events), without retries once it has begun."""
+        """The completion's text as it is generated (server-sent events), without retries once it has begun.
+
+        The stream holds one of the ``concurrency`` slots until it ends or is closed.
+        """
         self.breaker.check()
         body = {**self._body(messages, None, max_tokens), "stream": True}
         try:
-            async with httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout, transport=self.transport) as http:
+            async with self._limit.hold(), self._http() as http:
                 self.calls += 1
                 async with http.stream("POST", "/chat/completions", json=body, headers=self._headers()) as r:
                     if r.status_code >= 400:
@@ -177,13 +253,9 @@ class LLMClient:
 
     async def _post(self, body: dict[str, Any]) -> str:
         self.breaker.check()
-        loop = asyncio.get_running_loop()
-        sem = self._sems.get(loop)
-        if sem is None:
-            sem = self._sems[loop] = asyncio.Semaphore(self.concurrency)
         last = "no attempt"
-        async with sem:
-            async with httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout, transport=self.transport) as http:
+        async with self._limit.hold():
+            async with self._http() as http:
                 for attempt in range(self.max_retries + 1):
                     if attempt:
                         await asyncio.sleep(self.backoff * 2 ** (attempt - 1))

@@ -1,0 +1,5 @@
+"""`python -m interviewer.cli`: the same as the `interviewer` command."""
+
+from interviewer.cli import main
+
+main()

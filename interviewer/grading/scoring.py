@@ -1,0 +1,97 @@
+"""One function from per-point results and flags to a score, the same for every grader.
+
+A grader decides, per key point, a probability that the answer makes it (embedding features, an LLM's
+verdict, or both). The score is the weighted mean of each point's *credit*, lowered by the flags:
+
+- credit is a ramp on the probability: none up to ``CREDIT_FLOOR``, the whole weight from ``CREDIT_FULL``,
+  proportional in between. The point model is linear, so an answer with no evidence at all still sits near
+  0.2 and a complete one near 0.8-0.9; the ramp puts them at 0 and 100. Measured leave-one-dataset-out
+  (eval/QUALITY.md), this ramp keeps or raises Pearson on every set but Beetle (where the top saturates),
+  while a concave power (p ** 0.6) cost 0.05-0.10 and a steeper ramp (0.15 to 0.7) 0.09-0.17.
+- flags: every multiplier applies, then the lowest cap. Both commute, so the order in which a grader
+  found its flags never changes the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+CREDIT_FLOOR = 0.2
+CREDIT_FULL = 0.85
+
+# How each flag lowers the score. ("mul", f) multiplies it, ("cap", c) caps it.
+PENALTIES: dict[str, tuple[str, float]] = {
+    "instruction_like": ("mul", 0.5),
+    "question_echo": ("cap", 0.0),
+    "dont_know": ("cap", 0.0),
+    "too_short": ("cap", 10.0),
+    "keyword_list": ("cap", 10.0),
+    "off_topic": ("cap", 5.0),
+    "other_question": ("cap", 10.0),
+}
+
+# The same rules in words (README, grade cards).
+PENALTY_RULES: dict[str, str] = {
+    "instruction_like": "sentences addressed to the grader are removed before grading and the score is halved",
+    "question_echo": "an answer that only repeats the question scores 0",
+    "dont_know": "an answer that is mostly 'I don't know' scores 0",
+    "too_short": "a reply of a few words that makes none of the key points is capped at 10",
+    "keyword_list": "a list of bare terms without claims is capped at 10",
+    "off_topic": "an answer with nothing in common with the question or its reference is capped at 5",
+    "other_question": (
+        "an answer that makes another bank question's points and hardly any of this one's is capped at 10"
+    ),
+}
+
+
+class PointLike(Protocol):
+    @property
+    def weight(self) -> float: ...
+
+    @property
+    def probability(self) -> float: ...
+
+
+def point_credit(probability: float) -> float:
+    """The share of a key point's weight that an answer earns with this probability of making it."""
+    return min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
+
+
+def coverage(points: Iterable[PointLike]) -> float:
+    """Weighted mean probability of the key points (before the credit ramp and the flags)."""
+    pts = list(points)
+    total = sum(p.weight for p in pts)
+    return sum(p.weight * p.probability for p in pts) / total if total > 0 else 0.0
+
+
+def apply_penalties(score: float, flags: Iterable[str] | Mapping[str, str]) -> float:
+    """``score`` (0-100) after every multiplier, then the lowest cap; unknown flags carry no penalty."""
+    factor, cap = 1.0, 100.0
+    for name in flags:
+        kind, value = PENALTIES.get(name, ("mul", 1.0))
+        if kind == "mul":
+            factor *= value
+        else:
+            cap = min(cap, value)
+    return round(max(0.0, min(score * factor, cap, 100.0)), 1)
+
+
+def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] = ()) -> float:
+    """The 0-100 score of one answer from its key points' probabilities and weights and its flags."""
+    pts = list(points)
+    total = sum(p.weight for p in pts)
+    earned = sum(p.weight * point_credit(p.probability) for p in pts) / total if total > 0 else 0.0
+    return apply_penalties(100.0 * earned, flags)
+
+
+__all__ = [
+    "CREDIT_FLOOR",
+    "CREDIT_FULL",
+    "PENALTIES",
+    "PENALTY_RULES",
+    "apply_penalties",
+    "coverage",
+    "point_credit",
+    "score",
+]

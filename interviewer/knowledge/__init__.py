@@ -1,0 +1,1 @@
+"""What the interviewer knows: the question bank, the source documents, their FAISS index and search."""

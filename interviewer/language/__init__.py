@@ -1,0 +1,1 @@
+"""Text in any language the grader meets: sentences and clauses, language detection, term aliases, word overlap."""

@@ -1,0 +1,60 @@
+"""Everything a front needs, built once from the settings: the corpus, the grader, storage and the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from interviewer.grading.protocol import GraderProtocol
+from interviewer.grading.registry import make_grader
+from interviewer.knowledge.corpus import Corpus
+from interviewer.knowledge.resolve import QuestionResolver
+from interviewer.service.admin import SessionAdmin
+from interviewer.service.assessments import Assessor
+from interviewer.service.interviews import InterviewService
+from interviewer.settings import Settings
+from interviewer.storage.engine import make_engine, migrate
+from interviewer.storage.repository import SessionRepository
+
+
+@dataclass
+class Services:
+    settings: Settings
+    corpus: Corpus
+    grader: GraderProtocol
+    engine: Engine
+    interviews: InterviewService
+    assessor: Assessor
+    admin: SessionAdmin
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(
+    settings: Settings,
+    corpus: Corpus | None = None,
+    grader: GraderProtocol | None = None,
+    wrap_grader: Callable[[GraderProtocol], GraderProtocol] | None = None,
+) -> Services:
+    """Load what is not given, bring the database to the newest schema, and wire the use cases.
+    ``wrap_grader`` decorates the grader every use case sees (the web app counts grades with it)."""
+    corpus = corpus or Corpus.load(settings)
+    grader = grader or make_grader(corpus, settings)
+    if wrap_grader is not None:
+        grader = wrap_grader(grader)
+    migrate(settings.db_url)
+    engine = make_engine(settings.db_url)
+    repository = SessionRepository(engine)
+    limit = settings.max_answer_chars
+    return Services(
+        settings=settings,
+        corpus=corpus,
+        grader=grader,
+        engine=engine,
+        interviews=InterviewService(corpus.bank, grader, repository, corpus, grader.llm, limit),
+        assessor=Assessor(grader, QuestionResolver(corpus, settings.question_match_threshold), limit),
+        admin=SessionAdmin(repository),
+    )

@@ -1,0 +1,1 @@
+"""Where interviews are kept: the tables, the engine and its migrations, and the repository."""

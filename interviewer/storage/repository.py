@@ -1,0 +1,212 @@
+"""Interview sessions in the database. The repository only persists: authentication, grading and the shape of
+responses belong to the use cases (``interviewer.service``).
+
+Concurrency is optimistic: a turn is stored only if the session still has the number of turns it had when it
+was read (``UPDATE ... WHERE turns = n``), and ``(session_id, idx)`` is unique, so two concurrent answers to one
+session can never both land, on one process or on several.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from interviewer.interview.machine import InterviewState, Move, Turn
+from interviewer.storage.tables import InterviewSession, TurnRecord, now
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    """A turn as it was stored: the turn, its position, and the interview's score and state after it."""
+
+    index: int
+    turn: Turn
+    score_so_far: float | None
+    request_key: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id: str
+    token_hash: str
+    language: str
+    finished: bool
+    state: InterviewState  # with its turns, read back from the turn rows
+    turns: list[StoredTurn]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: str
+    language: str
+    finished: bool
+    turns: int
+    mean_score: float | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _state_json(state: InterviewState) -> str:
+    return state.model_dump_json(exclude={"turns"})
+
+
+def _stored_turn(row: TurnRecord) -> StoredTurn:
+    turn = Turn(
+        question_id=row.question_id,
+        kind="followup" if row.kind == "followup" else "question",
+        prompt=row.prompt,
+        answer=row.answer,
+        grade=json.loads(row.grade) if row.grade else None,
+        skipped=row.skipped,
+        # Rows from before the move was stored (revision 0003) had it only in the state they were moved from.
+        next=Move.model_validate_json(row.next_move) if row.next_move else Move(kind="done", text="", index=0, total=0),
+    )
+    return StoredTurn(row.idx, turn, row.score_so_far, row.request_key, row.created_at)
+
+
+class SessionRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, session_id: str, token_hash: str, language: str, state: InterviewState) -> None:
+        row = InterviewSession(id=session_id, token_hash=token_hash, language=language, state=_state_json(state))
+        with Session(self.engine) as db:
+            db.add(row)
+            db.commit()
+
+    def get(self, session_id: str) -> StoredSession | None:
+        with Session(self.engine) as db:
+            row = db.get(InterviewSession, session_id)
+            if row is None:
+                return None
+            turns = [_stored_turn(r) for r in self._turn_rows(db, session_id)]
+        state = InterviewState.model_validate_json(row.state)
+        state.turns = [t.turn for t in turns]
+        return StoredSession(
+            row.id, row.token_hash, row.language, row.finished, state, turns, row.created_at, row.updated_at
+        )
+
+    def append_turn(
+        self, session_id: str, state: InterviewState, score_so_far: float, request_key: str | None = None
+    ) -> bool:
+        """Store ``state.turns[-1]`` and the state after it, if no other turn landed first; False when one did."""
+        n = len(state.turns) - 1
+        turn = state.turns[-1]
+        record = TurnRecord(
+            session_id=session_id,
+            idx=n,
+            question_id=turn.question_id,
+            kind=turn.kind,
+            prompt=turn.prompt,
+            answer=turn.answer,
+            grade=json.dumps(turn.grade, ensure_ascii=False) if turn.grade else None,
+            score=turn.grade["score"] if turn.grade else None,
+            skipped=turn.skipped,
+            next_move=turn.next.model_dump_json(),
+            score_so_far=score_so_far,
+            request_key=request_key or None,
+        )
+        with Session(self.engine) as db:
+            # An UPDATE gives a cursor result, which has the row count; the session's signature says only Result.
+            result = cast(
+                CursorResult[Any],
+                db.execute(
+                    update(InterviewSession)
+                    .where(col(InterviewSession.id) == session_id, col(InterviewSession.turns) == n)
+                    .values(turns=n + 1, state=_state_json(state), finished=state.done, updated_at=now())
+                ),
+            )
+            if result.rowcount != 1:
+                db.rollback()
+                return False
+            db.add(record)
+            try:
+                db.commit()
+            except IntegrityError:
+                db.rollback()
+                return False
+        return True
+
+    def turn_by_key(self, session_id: str, request_key: str) -> StoredTurn | None:
+        with Session(self.engine) as db:
+            row = db.exec(
+                select(TurnRecord).where(TurnRecord.session_id == session_id, TurnRecord.request_key == request_key)
+            ).first()
+        return _stored_turn(row) if row is not None else None
+
+    @staticmethod
+    def _turn_rows(db: Session, session_id: str) -> list[TurnRecord]:
+        return list(
+            db.exec(select(TurnRecord).where(TurnRecord.session_id == session_id).order_by(col(TurnRecord.idx)))
+        )
+
+    def turns(self, session_id: str) -> list[StoredTurn]:
+        with Session(self.engine) as db:
+            return [_stored_turn(r) for r in self._turn_rows(db, session_id)]
+
+    def list_sessions(self, limit: int, offset: int, finished: bool | None = None) -> list[SessionSummary]:
+        q = (
+            select(InterviewSession)
+            .order_by(col(InterviewSession.created_at).desc(), col(InterviewSession.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        if finished is not None:
+            q = q.where(InterviewSession.finished == finished)
+        with Session(self.engine) as db:
+            rows = list(db.exec(q))
+        means = self._mean_scores([r.id for r in rows])
+        return [
+            SessionSummary(r.id, r.language, r.finished, r.turns, means.get(r.id), r.created_at, r.updated_at)
+            for r in rows
+        ]
+
+    def _mean_scores(self, session_ids: list[str]) -> dict[str, float]:
+        if not session_ids:
+            return {}
+        with Session(self.engine) as db:
+            rows = db.exec(
+                select(TurnRecord.session_id, func.avg(TurnRecord.score))
+                .where(col(TurnRecord.session_id).in_(session_ids), col(TurnRecord.score).is_not(None))
+                .group_by(col(TurnRecord.session_id))
+            )
+            return {sid: round(float(avg), 1) for sid, avg in rows}
+
+    def stats(self) -> dict[str, Any]:
+        with Session(self.engine) as db:
+            sessions = db.exec(select(func.count()).select_from(InterviewSession)).one()
+            finished = db.exec(
+                select(func.count()).select_from(InterviewSession).where(col(InterviewSession.finished))
+            ).one()
+            turns, graded, mean = db.exec(
+                select(func.count(col(TurnRecord.id)), func.count(col(TurnRecord.score)), func.avg(TurnRecord.score))
+            ).one()
+        return {
+            "sessions": sessions,
+            "finished": finished,
+            "turns": turns,
+            "graded_turns": graded,
+            "mean_score": round(float(mean), 1) if mean is not None else None,
+        }
+
+    def delete(self, session_id: str) -> bool:
+        """Delete a session and its turns; False when there was no such session."""
+        with Session(self.engine) as db:
+            row = db.get(InterviewSession, session_id)
+            if row is None:
+                return False
+            db.execute(sa_delete(TurnRecord).where(col(TurnRecord.session_id) == session_id))
+            db.delete(row)
+            db.commit()
+        return True
