@@ -19,7 +19,7 @@ from interviewer.settings import Settings, get_settings
 # How much the best-matching bank question of a section lifts that section's chunks. Question
 # texts exist in both languages, so this is what carries an English query to a Chinese passage.
 # 0.75 rather than 0.5 since the bilingual notes joined the Chinese seed article: at 0.5 an English query about
-# BN at train and test time found the dropout note's train/test passage first (tests/test_search.py).
+# BN at train and test time found the dropout note's train/test passage first (tests/knowledge/test_corpus.py).
 QUESTION_BOOST = 0.75
 # A source section: (None, N) for the seed article's 【N】, (file, section) for the sections of a note.
 SectionKey = tuple[str | None, str]

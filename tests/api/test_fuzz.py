@@ -8,7 +8,7 @@ coverage (boundary and mutation cases derived from the schema) and fuzzing (Hypo
 derandomized so every run sends the same cases. Rate limiting is off; answers are capped at 2,000 characters.
 
 * ``test_api``: the 17 operations, negative and positive cases, with a valid ``X-API-Key`` so the admin
-  and batch endpoints are exercised past the key check (tests/test_bad_input.py covers missing/wrong keys).
+  and batch endpoints are exercised past the key check (tests/api/test_bad_input.py covers missing/wrong keys).
   Session ids are random here, so session operations mostly answer 404/422.
 * ``test_session_operations``: the 5 ``/v1/sessions/{session_id}...`` operations again with positive
   cases, each pointed at a real session and its token: answers are graded and stored (200), and the
@@ -163,7 +163,7 @@ def _known_topics(case, live: Live) -> None:
     """Topic ids are data, not schema: swap unknown ones in a create body for real ids.
 
     Any string is a schema-valid topic but only ids from GET /v1/topics make a session (others get 400,
-    as tests/test_bad_input.py checks). Bodies that are invalid elsewhere stay invalid.
+    as tests/api/test_bad_input.py checks). Bodies that are invalid elsewhere stay invalid.
     """
     body = case.body
     if not (isinstance(body, dict) and isinstance(body.get("topics"), list)):

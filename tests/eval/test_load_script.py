@@ -14,7 +14,7 @@ import pytest
 
 from eval.load import TARGET_ROUTE, LoadError, check_loopback, run_load
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
