@@ -1,5 +1,6 @@
 """The command line: `interviewer ...`, a front over the same use cases as the web API."""
 
-from interviewer.cli.main import app, main
+from interviewer.cli.common import app
+from interviewer.cli.main import main
 
 __all__ = ["app", "main"]

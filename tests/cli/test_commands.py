@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from conftest import DATA, REPO
-from interviewer.cli.main import app
+from interviewer.cli import app
 
 runner = CliRunner()
 

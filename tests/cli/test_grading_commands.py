@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO
-from interviewer.cli.main import app
+from interviewer.cli import app
 
 runner = CliRunner()
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"

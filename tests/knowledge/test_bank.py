@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO
 from interviewer import load_bank, validate_bank
-from interviewer.cli.main import app
+from interviewer.cli import app
 from interviewer.knowledge.bank import BankError, chinese_numeral, seed_sections
 from interviewer.knowledge.termcheck import check_terms
 

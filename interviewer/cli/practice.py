@@ -1,0 +1,114 @@
+"""`interviewer practice`: a mock interview in the terminal, on the same use cases and storage as the web API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from interviewer.cli.common import (
+    app,
+    fail,
+    grader_for,
+)
+from interviewer.settings import get_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interviewer.interview.coach import Phrasing
+
+
+def _print_phrasing(console: Console, phrasing: Phrasing, style: str = "") -> None:
+    """Print what the interviewer says as it arrives (LLM or bank text), then its sources."""
+    import asyncio
+
+    async def go() -> None:
+        async for kind, value in phrasing.stream:
+            if kind == "delta":
+                console.print(value, end="", highlight=False, style=style)
+        console.print(f"  [dim]({', '.join(s.citation for s in phrasing.sources)})[/dim]")
+
+    asyncio.run(go())
+
+
+@app.command("practice")
+def practice(
+    topics: list[str] = typer.Option(
+        [],
+        "--topics",
+        help="Topic ids or groups: seed (the article's topics) or modern (today's); repeat or comma-separate; "
+        "default all. See `interviewer corpus topics`.",
+    ),
+    lang: str = typer.Option("zh", "--lang", help="zh or en."),
+    n: int = typer.Option(5, "--n", min=1, max=20, help="Number of questions."),
+    max_followups: int = typer.Option(2, "--max-followups", min=0, max=5),
+    seed: int | None = typer.Option(None, help="Seed for the question order."),
+) -> None:
+    """A mock interview in the terminal, saved like any session. Finish an answer with an empty line."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from interviewer.cli.cards import print_grade_card
+    from interviewer.grading.result import Grade
+    from interviewer.interview.machine import InterviewConfig
+    from interviewer.service import ServiceError, build_services
+
+    if lang not in ("zh", "en"):
+        fail(f"unknown language {lang!r}; use zh or en")
+    settings = get_settings()
+    grader, _ = grader_for(settings)
+    services = build_services(settings, grader.corpus, grader)
+    interviews = services.interviews
+    chosen = [t.strip() for ts in topics for t in ts.split(",") if t.strip()]
+    try:
+        started = interviews.start(
+            InterviewConfig(topics=chosen, n_questions=n, language=lang, max_followups=max_followups, seed=seed)
+        )
+    except ServiceError as e:
+        fail(e.message)
+    sid, token, interview = started.session_id, started.token, started.interview
+    console = Console()
+    hint = (
+        "（回答完按一次空行提交；输入 skip 跳过）" if lang == "zh" else "(finish with an empty line; type skip to skip)"
+    )
+    console.print(f"[dim]session {sid} {hint}[/dim]")
+
+    while not interview.done:
+        move = interview.state.current
+        assert move is not None
+        label = ("追问" if lang == "zh" else "Follow-up") if move.kind == "followup" else f"{move.index}/{move.total}"
+        if move.kind == "followup" and interviews.llm is not None:
+            console.print(f"\n[bold cyan]{label}[/bold cyan] ", end="")
+            _print_phrasing(console, interviews.phrase(interview, "followup"))
+        else:
+            console.print(f"\n[bold cyan]{label}[/bold cyan] {move.text}")
+        lines: list[str] = []
+        try:
+            while True:
+                line = input("> " if not lines else "  ")
+                if not line.strip():
+                    if lines:
+                        break
+                    continue
+                lines.append(line)
+        except EOFError:
+            if not lines:
+                console.print(f"\n[dim]saved; session {sid}[/dim]")
+                services.close()
+                return
+        text = "\n".join(lines)
+        try:
+            answered = interviews.answer(sid, token, text)
+        except ServiceError as e:
+            console.print(f"[red]{e.message}[/red]")
+            continue
+        assert answered.interview is not None  # a fresh turn, never a replay: no idempotency key was sent
+        turn, interview = answered.turn, answered.interview
+        question = interview.question(turn.question_id)
+        if turn.grade:
+            print_grade_card(Grade.model_validate(turn.grade), question, text, console)
+            if interviews.llm is not None:
+                _print_phrasing(console, interviews.phrase(interview, "feedback"), "italic")
+    console.print(Markdown(interviews.report(sid, token).to_markdown()))
+    services.close()
