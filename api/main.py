@@ -18,10 +18,10 @@ from interviewer import Corpus, Settings, __version__, get_settings
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.service import ServiceError, build_services
 
-from .errors import service_error
+from .http_errors import service_error
 from .limits import BodyLimitMiddleware, RateLimiter
 from .observability import MeteredGrader, Metrics, RequestContextMiddleware, configure_logging, log
-from .routes import admin, grading, health, questions, search, sessions
+from .routes import admin, grade, health, questions, search, sessions
 
 STATIC = Path(__file__).parent / "static"
 
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
         log.error("database error", exc_info=exc)
         return JSONResponse(status_code=500, content={"detail": "internal database error"})
 
-    for module in (health, search, questions, sessions, grading, admin):
+    for module in (health, search, questions, sessions, grade, admin):
         app.include_router(module.router)
 
     @app.get("/metrics", include_in_schema=False)

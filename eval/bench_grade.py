@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from interviewer import Corpus, get_settings, load_embedder
-from interviewer.grading.embedding import Grader
+from interviewer.grading.similarity import Grader
 from interviewer.language.text import split_sentences
 from interviewer.language.units import answer_units
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from interviewer import Corpus, get_settings
 from interviewer.batch.agreement import compute_metrics
 from interviewer.batch.answerset import AnswerRow, read_answer_set
-from interviewer.grading.embedding import Grader
 from interviewer.grading.hybrid import LLMGrader
+from interviewer.grading.similarity import Grader
 from interviewer.knowledge.resolve import QuestionResolver
 from interviewer.llm.client import LLMClient
 from interviewer.llm.judge import LLMJudge

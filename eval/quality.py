@@ -38,9 +38,9 @@ from interviewer.batch.agreement import correlation
 from interviewer.batch.answerset import AnswerRow, read_answer_set
 from interviewer.batch.rows import best_grade
 from interviewer.grading.calibration import FEATURES, Calibration, TrainingSet, fit_points
-from interviewer.grading.embedding import Analysis, Grader
 from interviewer.grading.registry import GraderConfigError, make_grader
 from interviewer.grading.result import Grade
+from interviewer.grading.similarity import Analysis, Grader
 from interviewer.interview.machine import followup_target
 from interviewer.knowledge.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
 from interviewer.language import overlap

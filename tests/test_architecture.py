@@ -120,7 +120,7 @@ def test_the_interview_command_runs_without_the_web_package() -> None:
     import sys
 
     code = (
-        "import sys, interviewer.cli.main, interviewer.service; "
+        "import sys, interviewer.cli, interviewer.service; "
         "bad = sorted(m for m in sys.modules if m == 'api' or m.startswith(('api.', 'eval.', 'fastapi'))); "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -105,7 +105,7 @@ def calibrate(
     from interviewer.batch.refit import CalibrationError, fit_calibration
     from interviewer.batch.rows import RowResult, grade_rows
     from interviewer.embeddings import model_slug
-    from interviewer.grading.embedding import Grader
+    from interviewer.grading.similarity import Grader
 
     settings = settings_for(backend)
     grader, resolver = grader_for(settings, "embedding")

@@ -27,11 +27,11 @@ from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, TypeVar
 
-from interviewer.grading.embedding import Grader
 from interviewer.grading.flags import instruction_spans
 from interviewer.grading.result import Evidence, Grade, PointGrade
 from interviewer.grading.scoring import coverage as weighted_coverage
 from interviewer.grading.scoring import score as final_score
+from interviewer.grading.similarity import Grader
 from interviewer.knowledge.models import Question
 from interviewer.language.text import detect_language
 from interviewer.llm.client import LLMClient

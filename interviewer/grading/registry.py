@@ -44,7 +44,7 @@ def make_grader(corpus: Corpus, settings: Settings, name: str | None = None) -> 
 
 
 def _embedding(corpus: Corpus, settings: Settings) -> GraderProtocol:
-    from interviewer.grading.embedding import Grader
+    from interviewer.grading.similarity import Grader
 
     return Grader(corpus, data_dir=settings.data_dir)
 
@@ -53,8 +53,8 @@ def _llm_factory(mode: str) -> GraderFactory:
     def build(corpus: Corpus, settings: Settings) -> GraderProtocol:
         if not settings.llm_base_url:
             raise GraderConfigError(f"the {mode} grader needs an LLM server: set INTERVIEWER_LLM_BASE_URL")
-        from interviewer.grading.embedding import Grader
         from interviewer.grading.hybrid import LLMGrader
+        from interviewer.grading.similarity import Grader
         from interviewer.llm.client import LLMClient
         from interviewer.llm.judge import LLMJudge
 

@@ -1,6 +1,5 @@
 """The use cases both fronts call: interviews, grading without an interview, and the operator's views."""
 
-from interviewer.service.admin import SessionAdmin
 from interviewer.service.answers import clean_answer
 from interviewer.service.assessments import MAX_BATCH_ROWS, Assessor, BatchGrades, GradedAnswer
 from interviewer.service.container import Services, build_services
@@ -13,7 +12,8 @@ from interviewer.service.errors import (
     TooLarge,
     Unauthorized,
 )
-from interviewer.service.interviews import Answered, InterviewService, Started, Transcript
+from interviewer.service.mock_interviews import Answered, InterviewService, Started, Transcript
+from interviewer.service.operator import SessionAdmin
 
 __all__ = [
     "MAX_BATCH_ROWS",

@@ -11,9 +11,9 @@ from interviewer.grading.protocol import GraderProtocol
 from interviewer.grading.registry import make_grader
 from interviewer.knowledge.corpus import Corpus
 from interviewer.knowledge.resolve import QuestionResolver
-from interviewer.service.admin import SessionAdmin
 from interviewer.service.assessments import Assessor
-from interviewer.service.interviews import InterviewService
+from interviewer.service.mock_interviews import InterviewService
+from interviewer.service.operator import SessionAdmin
 from interviewer.settings import Settings
 from interviewer.storage.engine import make_engine, migrate
 from interviewer.storage.repository import SessionRepository

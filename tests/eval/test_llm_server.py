@@ -150,8 +150,8 @@ GRADE_CASES = [
 
 @pytest.fixture(scope="module")
 def hybrid(llm_server: LocalLLMServer, corpus):
-    from interviewer.grading.embedding import Grader
     from interviewer.grading.hybrid import LLMGrader
+    from interviewer.grading.similarity import Grader
     from interviewer.llm.client import LLMClient
     from interviewer.llm.judge import LLMJudge
 

@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from interviewer.grading.embedding import Grader
 from interviewer.grading.hybrid import LLMGrader
 from interviewer.grading.scoring import score
+from interviewer.grading.similarity import Grader
 from interviewer.llm.client import LLMClient
 from interviewer.llm.judge import LLMJudge
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from interviewer.grading.embedding import Grader
 from interviewer.grading.selfgrade import FULL_MARKS, grade_references
+from interviewer.grading.similarity import Grader
 
 
 def test_every_reference_grades_full_marks_in_both_languages(corpus) -> None:

@@ -18,7 +18,7 @@ from fakes import KeywordGrader
 from interviewer import load_bank
 from interviewer.interview.machine import Interview, InterviewConfig
 from interviewer.service import Conflict, IdempotencyMismatch, InterviewService, NotFound, SessionAdmin, Unauthorized
-from interviewer.service.interviews import hash_token
+from interviewer.service.mock_interviews import hash_token
 from interviewer.storage.engine import make_engine, migrate
 from interviewer.storage.repository import SessionRepository
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.grading.embedding import Grader
+from interviewer.grading.similarity import Grader
 from interviewer.knowledge.resolve import QuestionResolver
 
 
