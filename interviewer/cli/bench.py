@@ -79,3 +79,22 @@ def bench_quality(
     if as_markdown:
         args.append("--markdown")
     raise typer.Exit(quality_main(args))
+
+
+@bench_app.command("llm")
+def bench_llm(
+    url: str | None = typer.Option(
+        None, help="An OpenAI-compatible base URL (default: start the local llama.cpp server)."
+    ),
+    model: str = typer.Option("local", help="The model name to send with --url."),
+    rows: int = typer.Option(24, min=1, help="Labelled seed_dev answers to judge."),
+    seed: int = typer.Option(0, help="Which answers: the same seed, the same sample."),
+) -> None:
+    """LLM judging per key point: time per point and per answer, prompt-cache share, AUC of P(yes) on labels."""
+    from eval.bench_llm import run, show
+    from eval.llm_server import LLMServerError
+
+    try:
+        show(run(url, model, rows, seed))
+    except (LLMServerError, FileNotFoundError) as e:
+        fail(f"{e}; run `python -m eval.llm_server fetch` first, or pass --url")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -251,7 +252,49 @@ class LLMClient:
             raise LLMError(f"cannot reach the LLM server ({type(e).__name__})") from e
         self.breaker.success()
 
+    async def yes_probability(self, messages: list[dict[str, str]]) -> YesNo:
+        """Ask a yes/no question and read the answer as P(yes) from the first token's log-probabilities.
+
+        Generating one token is cheap and, with the messages ordered so that only the last one varies, the
+        server's prompt cache serves everything before it. Servers that return no log-probabilities get the
+        generated word instead, recorded as ``discrete``.
+        """
+        body = {**self._body(messages, None, 1), "logprobs": True, "top_logprobs": 10}
+        reply = await self._post_json(body)
+        try:
+            choice = reply["choices"][0]
+            text = choice["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            self.breaker.failure()
+            raise LLMError("the server's reply is not a chat completion") from None
+        if not isinstance(text, str):
+            raise LLMError("the completion has no text")
+        usage = _mapping(reply.get("usage"))
+        # OpenAI's field, else llama.cpp's own timings.
+        cached = _mapping(usage.get("prompt_tokens_details")).get(
+            "cached_tokens", _mapping(reply.get("timings")).get("cache_n")
+        )
+        return YesNo(
+            p_yes=_p_yes(choice.get("logprobs")),
+            text=text.strip(),
+            prompt_tokens=_count(usage.get("prompt_tokens")),
+            cached_tokens=_count(cached),
+            completion_tokens=_count(usage.get("completion_tokens")),
+        )
+
     async def _post(self, body: dict[str, Any]) -> str:
+        reply = await self._post_json(body)
+        try:
+            content = reply["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            self.breaker.failure()
+            raise LLMError("the server's reply is not a chat completion") from None
+        if not isinstance(content, str):
+            self.breaker.failure()
+            raise LLMError("the completion has no text")
+        return content
+
+    async def _post_json(self, body: dict[str, Any]) -> dict[str, Any]:
         self.breaker.check()
         last = "no attempt"
         async with self._limit.hold():
@@ -275,14 +318,62 @@ class LLMClient:
                         self.breaker.failure()
                         raise LLMError(f"HTTP {r.status_code}")
                     try:
-                        content = r.json()["choices"][0]["message"]["content"]
-                    except (ValueError, KeyError, IndexError, TypeError):
+                        reply = r.json()
+                    except ValueError:
+                        reply = None
+                    if not isinstance(reply, dict):
                         self.breaker.failure()
-                        raise LLMError("the server's reply is not a chat completion") from None
-                    if not isinstance(content, str):
-                        self.breaker.failure()
-                        raise LLMError("the completion has no text")
+                        raise LLMError("the server's reply is not a chat completion")
                     self.breaker.success()
-                    return content
+                    return reply
         self.breaker.failure()
         raise LLMError(last)
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """A yes/no judgement. ``p_yes`` is None when the server gave no log-probabilities (then only ``text``
+    says what it answered); token counts are None when the server does not report them."""
+
+    p_yes: float | None
+    text: str
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @property
+    def discrete(self) -> bool:
+        return self.p_yes is None
+
+    @property
+    def probability(self) -> float | None:
+        """P(yes), or 1/0 from the generated word when there were no probabilities, None when it said neither."""
+        if self.p_yes is not None:
+            return self.p_yes
+        word = self.text.lower().lstrip(" \"'*")
+        return 1.0 if word.startswith("yes") else 0.0 if word.startswith("no") else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _p_yes(logprobs: Any) -> float | None:
+    """P(yes) / (P(yes) + P(no)) over the first token's alternatives ("Yes", " yes", "YES" all count)."""
+    try:
+        top = logprobs["content"][0]["top_logprobs"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    mass = {"yes": 0.0, "no": 0.0}
+    for alt in top if isinstance(top, list) else []:
+        if not isinstance(alt, dict) or not isinstance(alt.get("token"), str):
+            continue
+        word = alt["token"].strip().lower()
+        if word in mass and isinstance(alt.get("logprob"), int | float):
+            mass[word] += math.exp(alt["logprob"])
+    total = mass["yes"] + mass["no"]
+    return mass["yes"] / total if total > 0 else None

@@ -116,6 +116,27 @@ def test_chat_completion_follows_json_schema(llm_server: LocalLLMServer) -> None
     assert isinstance(verdict["explained"], bool), content
 
 
+def test_yes_no_probabilities_and_the_prompt_cache_on_the_real_server(llm_server: LocalLLMServer) -> None:
+    """The per-point judgement as `interviewer bench llm` measures it: log-probabilities come back, and the
+    second point of an answer is read almost entirely from the cache."""
+    import asyncio
+
+    from eval.bench_llm import labelled_rows
+    from interviewer import Settings, load_bank
+    from interviewer.llm.client import LLMClient
+    from interviewer.llm.judge import LLMJudge
+
+    row = labelled_rows(1, seed=3)[0]
+    question = load_bank(Settings().bank_dir).get(row["question_id"])
+    assert question is not None
+    judge = LLMJudge(LLMClient(base_url=llm_server.base_url, model=llm_server.model, timeout=60, concurrency=1))
+    judged = asyncio.run(judge.probabilities(question, row["answer"], row["lang"], question.key_points[:2]))
+    first, second = judged.values()
+    assert all(j.probability is not None and 0 <= j.probability <= 1 and not j.discrete for j in (first, second))
+    assert second.cached_tokens is not None and second.prompt_tokens is not None
+    assert second.cached_tokens >= 0.7 * second.prompt_tokens, (second.cached_tokens, second.prompt_tokens)
+
+
 def test_failed_start_leaves_no_process(tmp_path: Path) -> None:
     """A model file llama.cpp cannot load: start() raises and the subprocess is gone."""
     _require_xllamacpp()

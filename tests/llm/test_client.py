@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -362,3 +363,65 @@ def test_cancelled_requests_give_their_slot_back(fake_server: tuple[FakeServer, 
     # count is no use here: it goes on answering the cancelled requests after the client has left.)
     results = _in_threads([lambda: _ask(c, "after 1"), lambda: _ask(c, "after 2")], timeout=5)
     assert [r["quote"] for r in results] == ["after 1", "after 2"]
+
+
+# --- yes/no judgements read as probabilities -------------------------------------------------------------
+
+
+def _yes_no_reply(top: list[tuple[str, float]] | None, text: str = "Yes", cached: int | None = 300) -> httpx.Response:
+    choice: dict[str, Any] = {"message": {"role": "assistant", "content": text}}
+    if top is not None:
+        alts = [{"token": t, "logprob": lp} for t, lp in top]
+        choice["logprobs"] = {"content": [{"token": text, "logprob": top[0][1], "top_logprobs": alts}]}
+    usage: dict[str, Any] = {"prompt_tokens": 340, "completion_tokens": 1}
+    if cached is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached}
+    return httpx.Response(200, json={"choices": [choice], "usage": usage})
+
+
+def test_p_yes_pools_the_spellings_of_yes_and_no_and_asks_for_one_token() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return _yes_no_reply([("Yes", -0.5), ("No", -1.5), (" yes", -2.0), ("no", -3.0), ("Maybe", -1.0)])
+
+    got = run(client(handler).yes_probability([{"role": "user", "content": "?"}]))
+    py = math.exp(-0.5) + math.exp(-2.0)
+    pn = math.exp(-1.5) + math.exp(-3.0)
+    assert got.p_yes == pytest.approx(py / (py + pn)) and not got.discrete
+    assert (got.prompt_tokens, got.cached_tokens, got.completion_tokens) == (340, 300, 1)
+    assert seen[0]["max_tokens"] == 1 and seen[0]["logprobs"] is True and seen[0]["top_logprobs"] >= 5
+
+
+def test_a_server_without_probabilities_falls_back_to_the_word_and_says_so() -> None:
+    got = run(client(lambda _: _yes_no_reply(None, "no.", cached=None)).yes_probability([]))
+    assert got.discrete and got.p_yes is None and got.probability == 0.0 and got.cached_tokens is None
+    odd = run(client(lambda _: _yes_no_reply(None, "perhaps")).yes_probability([]))
+    assert odd.probability is None
+
+
+def test_the_points_of_one_answer_share_every_message_but_the_last() -> None:
+    """The server's prompt cache can only reuse an identical prefix: what varies must come last."""
+    bodies: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return _yes_no_reply([("Yes", -0.1), ("No", -2.5)])
+
+    judged = run(LLMJudge(client(handler)).probabilities(QUESTION, ANSWER, "en"))
+    assert set(judged) == {kp.id for kp in QUESTION.key_points} and len(bodies) == len(QUESTION.key_points)
+    prefixes = {json.dumps(b["messages"][:-1]) for b in bodies}
+    assert len(prefixes) == 1
+    assert [b["messages"][-1]["content"] for b in bodies] == [
+        f"Key point: {kp.statement.en}\nDoes the answer explain it? yes or no" for kp in QUESTION.key_points
+    ]
+    assert all(j.probability == pytest.approx(1 / (1 + math.exp(-2.4))) for j in judged.values())
+
+
+def test_a_failed_call_leaves_that_point_unjudged_and_the_others_judged() -> None:
+    calls = iter([httpx.Response(400), _yes_no_reply([("No", -0.1), ("Yes", -3.0)])] * 5)
+    judged = run(LLMJudge(client(lambda _: next(calls), max_retries=0)).probabilities(QUESTION, ANSWER, "en"))
+    values = list(judged.values())
+    assert values[0].probability is None and values[0].reason == "HTTP 400"
+    assert values[1].probability is not None and values[1].probability < 0.1
