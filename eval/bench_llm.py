@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -36,10 +37,6 @@ def labelled_rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("labels")]
     return random.Random(seed).sample(rows, min(n, len(rows)))
-
-
-def _pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
 async def _judge_all(judge: LLMJudge, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -75,8 +72,8 @@ async def _judge_all(judge: LLMJudge, rows: list[dict[str, Any]]) -> dict[str, A
     return {
         "answers": len(per_answer),
         "points": len(labels) + failed,
-        "per_point_s": {"p50": _pct(per_point, 50), "p95": _pct(per_point, 95)},
-        "per_answer_s": {"p50": _pct(per_answer, 50), "p95": _pct(per_answer, 95)},
+        "per_point_s": {"p50": float(np.percentile(per_point, 50)), "p95": float(np.percentile(per_point, 95))},
+        "per_answer_s": {"p50": float(np.percentile(per_answer, 50)), "p95": float(np.percentile(per_answer, 95))},
         "tokens_read_per_call": statistics.fmean(read) if read else None,
         "tokens_cached_per_call": statistics.fmean(cached) if cached else None,
         "cache_share": sum(cached) / (sum(cached) + sum(read)) if read else None,

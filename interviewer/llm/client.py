@@ -261,14 +261,8 @@ class LLMClient:
         """
         body = {**self._body(messages, None, 1), "logprobs": True, "top_logprobs": 10}
         reply = await self._post_json(body)
-        try:
-            choice = reply["choices"][0]
-            text = choice["message"]["content"]
-        except (KeyError, IndexError, TypeError):
-            self.breaker.failure()
-            raise LLMError("the server's reply is not a chat completion") from None
-        if not isinstance(text, str):
-            raise LLMError("the completion has no text")
+        text = self._content(reply)
+        choice = reply["choices"][0]
         usage = _mapping(reply.get("usage"))
         # OpenAI's field, else llama.cpp's own timings.
         cached = _mapping(usage.get("prompt_tokens_details")).get(
@@ -283,7 +277,10 @@ class LLMClient:
         )
 
     async def _post(self, body: dict[str, Any]) -> str:
-        reply = await self._post_json(body)
+        return self._content(await self._post_json(body))
+
+    def _content(self, reply: dict[str, Any]) -> str:
+        """The text of a chat completion; a reply without one counts against the circuit breaker."""
         try:
             content = reply["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):

@@ -184,11 +184,9 @@ class LLMJudge:
             return Verdict(None, reason=e.reason)
         return _verify(raw, answer)
 
-    def probability_messages(
-        self, question: Question, answer: str, lang: Language, point: KeyPoint
-    ) -> list[dict[str, str]]:
-        """Everything but the last message is the same for every point of an answer, so the server's prompt cache
-        reads the answer once and each further point costs a few dozen tokens."""
+    def probability_prefix(self, question: Question, answer: str, lang: Language) -> list[dict[str, str]]:
+        """The messages every key point of an answer shares, so the server's prompt cache reads the answer once
+        and each further point costs a few dozen tokens."""
         open_, close = fence(answer)
         answer_block = (
             f"The answer stands between the lines {open_} and {close}.\n{open_}\n{numbered_sentences(answer)}\n{close}"
@@ -196,11 +194,19 @@ class LLMJudge:
         return [
             {"role": "system", "content": SYSTEM_PROBABILITY},
             {"role": "user", "content": f"Question: {question.question.get(lang)}\n{answer_block}"},
-            {
-                "role": "user",
-                "content": f"Key point: {point.statement.get(lang)}\nDoes the answer explain it? yes or no",
-            },
         ]
+
+    @staticmethod
+    def point_message(point: KeyPoint, lang: Language) -> dict[str, str]:
+        return {
+            "role": "user",
+            "content": f"Key point: {point.statement.get(lang)}\nDoes the answer explain it? yes or no",
+        }
+
+    def probability_messages(
+        self, question: Question, answer: str, lang: Language, point: KeyPoint
+    ) -> list[dict[str, str]]:
+        return [*self.probability_prefix(question, answer, lang), self.point_message(point, lang)]
 
     async def probabilities(
         self, question: Question, answer: str, lang: Language, points: list[KeyPoint] | None = None
@@ -208,10 +214,11 @@ class LLMJudge:
         """P(explained) per key point. One point after the other, on purpose: on a small CPU server a second
         slot re-reads the answer instead of sharing the cached prefix, and is slower (../shared/notes)."""
         out: dict[str, PointProbability] = {}
+        prefix = self.probability_prefix(question, answer, lang)
         for kp in points if points is not None else question.key_points:
             start = time.perf_counter()
             try:
-                reply = await self.client.yes_probability(self.probability_messages(question, answer, lang, kp))
+                reply = await self.client.yes_probability([*prefix, self.point_message(kp, lang)])
             except LLMError as e:
                 out[kp.id] = PointProbability(None, reason=e.reason, seconds=time.perf_counter() - start)
                 continue
