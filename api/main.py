@@ -20,7 +20,7 @@ from interviewer.service import ServiceError, build_services
 
 from .http_errors import service_error
 from .limits import BodyLimitMiddleware, RateLimiter
-from .observability import MeteredGrader, Metrics, RequestContextMiddleware, configure_logging, log
+from .observability import Metrics, RequestContextMiddleware, configure_logging, log, metered
 from .routes import admin, grade, health, questions, search, sessions
 
 STATIC = Path(__file__).parent / "static"
@@ -52,11 +52,11 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
 
     configure_logging(settings)
 
-    def metered(grader: GraderProtocol) -> GraderProtocol:
-        return MeteredGrader(grader, metrics)
+    def count_grades(grader: GraderProtocol) -> GraderProtocol:
+        return metered(grader, metrics)
 
     def start(app: FastAPI) -> None:
-        app.state.services = build_services(settings, corpus, wrap_grader=metered)
+        app.state.services = build_services(settings, corpus, wrap_grader=count_grades)
 
     app.add_exception_handler(ServiceError, service_error)
 

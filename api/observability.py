@@ -13,14 +13,14 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interviewer import Question, Settings
-from interviewer.grading.protocol import GraderProtocol
+from interviewer.grading.protocol import GraderProtocol, PendingLike, ProgressiveGrader
 from interviewer.grading.result import Grade
 from interviewer.llm.client import LLMClient
 
@@ -132,6 +132,30 @@ class MeteredGrader:
         self, items: Sequence[tuple[Question, str]], match_confidences: Sequence[float | None] | None = None
     ) -> list[Grade]:
         return [self._count(g) for g in self.inner.grade_many(items, match_confidences)]
+
+
+class MeteredProgressiveGrader(MeteredGrader):
+    """The same count for a grader whose final grade comes later: an interview answer counts once, when final."""
+
+    def __init__(self, inner: ProgressiveGrader, metrics: Metrics) -> None:
+        super().__init__(inner, metrics)
+        self.progressive = inner
+
+    def begin(self, question: Question, answer: str, match_confidence: float | None = None) -> PendingLike:
+        pending = self.progressive.begin(question, answer, match_confidence)
+        if not pending.needs_llm:  # final already: finish() will not be called
+            self._count(pending.instant)
+        return pending
+
+    async def finish(self, pending: PendingLike, on_point: Callable[[str, Grade], None] | None = None) -> Grade:
+        return self._count(await self.progressive.finish(pending, on_point))
+
+
+def metered(inner: GraderProtocol, metrics: Metrics) -> GraderProtocol:
+    """``inner`` with every grade counted, progressive when it is."""
+    if isinstance(inner, ProgressiveGrader):
+        return MeteredProgressiveGrader(inner, metrics)
+    return MeteredGrader(inner, metrics)
 
 
 def _route_label(scope: Scope) -> str:

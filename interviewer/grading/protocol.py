@@ -7,7 +7,7 @@ score whichever grader produced them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from interviewer.grading.result import Grade
@@ -36,3 +36,23 @@ class GraderProtocol(Protocol):
     def grade_many(
         self, items: Sequence[tuple[Question, str]], match_confidences: Sequence[float | None] | None = None
     ) -> list[Grade]: ...
+
+
+class PendingLike(Protocol):
+    """An answer graded at once (by embeddings) and waiting for a slower judge."""
+
+    @property
+    def instant(self) -> Grade: ...
+
+    @property
+    def needs_llm(self) -> bool: ...
+
+
+@runtime_checkable
+class ProgressiveGrader(GraderProtocol, Protocol):
+    """A grader whose final grade comes later than a first one: an interview shows the first at once and the
+    final as it arrives, each key point reported to ``on_point`` (its id, the grade so far) when judged."""
+
+    def begin(self, question: Question, answer: str, match_confidence: float | None = None) -> PendingLike: ...
+
+    async def finish(self, pending: PendingLike, on_point: Callable[[str, Grade], None] | None = None) -> Grade: ...

@@ -57,6 +57,7 @@ def _llm_factory(mode: str) -> GraderFactory:
         from interviewer.grading.similarity import Grader
         from interviewer.llm.client import LLMClient
         from interviewer.llm.judge import LLMJudge
+        from interviewer.llm.judgements import JudgementCache
 
         client = LLMClient(
             base_url=settings.llm_base_url,
@@ -67,8 +68,18 @@ def _llm_factory(mode: str) -> GraderFactory:
             concurrency=settings.llm_concurrency,
             structured=settings.llm_structured,
         )
+        cache = None
+        if settings.llm_judgement_cache:
+            namespace = f"{settings.llm_base_url.rstrip('/')}|{settings.llm_model}"
+            cache = JudgementCache(settings.data_dir / "llm_judgements.sqlite", namespace)
         base = Grader(corpus, data_dir=settings.data_dir)
-        return LLMGrader(base, LLMJudge(client, settings.llm_strategy), "llm" if mode == "llm" else "hybrid")
+        return LLMGrader(
+            base,
+            LLMJudge(client, settings.llm_strategy, cache),
+            "llm" if mode == "llm" else "hybrid",
+            data_dir=settings.data_dir,
+            parallel_answers=settings.llm_parallel_answers,
+        )
 
     return build
 

@@ -38,6 +38,9 @@ class Grade(BaseModel):
     # Set when an LLM grader could not decide (down, slow, garbage) and embeddings decided instead.
     fallback: str | None = None
     llm_calls: int = 0
+    # Progressive grading: "pending" while the LLM's judgements of an answer graded by embeddings run in the
+    # background, "done" once they replaced it; None when no LLM was to judge it.
+    judging: str | None = None
     match_confidence: float | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
@@ -74,5 +77,6 @@ class Grade(BaseModel):
             "model_id": self.model_id,
             "fallback": self.fallback,
             "llm_calls": self.llm_calls,
+            "judging": self.judging,
             "timings_ms": self.timings_ms,
         }

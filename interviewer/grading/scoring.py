@@ -31,6 +31,11 @@ PENALTIES: dict[str, tuple[str, float]] = {
     "other_question": ("cap", 10.0),
 }
 
+# Flags that rest on embedding similarity alone. Where an LLM has judged a key point covered, they no longer cap the
+# score: the judged point supports it (interviewer.grading.hybrid). The others stay absolute: text addressed to
+# the grader, an echo of the question and "I don't know" are read from the answer itself.
+SOFT_FLAGS = frozenset({"too_short", "keyword_list", "off_topic", "other_question"})
+
 # The same rules in words (README, grade cards).
 PENALTY_RULES: dict[str, str] = {
     "instruction_like": "sentences addressed to the grader are removed before grading and the score is halved",
@@ -90,6 +95,7 @@ __all__ = [
     "CREDIT_FULL",
     "PENALTIES",
     "PENALTY_RULES",
+    "SOFT_FLAGS",
     "apply_penalties",
     "coverage",
     "point_credit",

@@ -28,7 +28,7 @@ import numpy as np
 from interviewer.embeddings.base import SYMMETRIC
 from interviewer.grading import flags as F
 from interviewer.grading.anchors import question_anchors
-from interviewer.grading.calibration import FEATURES, Calibration, load_calibration
+from interviewer.grading.calibration import EVIDENCE_FEATURES, Calibration, load_calibration
 from interviewer.grading.result import Evidence, Grade, PointGrade
 from interviewer.grading.scoring import coverage as weighted_coverage
 from interviewer.grading.scoring import score as final_score
@@ -236,7 +236,7 @@ class Grader:
         ref_len = text_length(q.reference.get(lang)) or sum(text_length(kp.statement.get(lang)) for kp in q.key_points)
         shared = bool(a_words & (q_words | frozenset().union(*ref_words))) if ref_words else bool(a_words & q_words)
 
-        feats: dict[str, list[float]] = {name: [] for name in FEATURES}
+        feats: dict[str, list[float]] = {name: [] for name in EVIDENCE_FEATURES}
         for k, kp in enumerate(q.key_points):
             b = int(S[:, k].argmax()) if n_units else -1
             sim = float(floored[:, k].max()) if n_units else float(q_points[k])

@@ -261,6 +261,20 @@ class Interview:
         state.current = nxt
         return turn
 
+    def regrade(self, index: int, grade: Grade) -> None:
+        """Replace turn ``index``'s grade and recompute its question's credit from all of that question's turns.
+
+        For a final grade that arrives after the instant one (an LLM judging in the background): the moves
+        already made stay as they were; the credit, the covered points and the score follow the new grade.
+        """
+        turn = self.state.turns[index]
+        turn.grade = grade.public()
+        record = next(r for r in self.state.records if r.question_id == turn.question_id)
+        record.credit, record.covered, record.flags = {}, [], []
+        for t in self.state.turns:
+            if t.question_id == turn.question_id and t.grade is not None:
+                self._merge(record, Grade.model_validate(t.grade), HINT_CREDIT if t.kind == "followup" else 1.0)
+
     @staticmethod
     def _merge(record: QuestionRecord, grade: Grade, factor: float) -> None:
         # Flag penalties (halved for an injection, capped for a keyword list, ...) carry into the credit.

@@ -13,12 +13,14 @@ import asyncio
 import hashlib
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from interviewer.knowledge.models import KeyPoint, Language, Question
 from interviewer.language.text import split_sentences
 from interviewer.llm.client import LLMClient, LLMError
+from interviewer.llm.judgements import JudgementCache, StoredJudgement
 
 Strategy = Literal["per_point", "single"]
 
@@ -144,16 +146,24 @@ class PointProbability:
     seconds: float = 0.0
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
+    stored: bool = False  # read back from the judgement cache, not asked
 
 
-def numbered_sentences(answer: str) -> str:
-    return "\n".join(f"[{i}] {span.text.strip()}" for i, span in enumerate(split_sentences(answer), start=1))
+OnPoint = Callable[[str, PointProbability], None]
+
+
+def numbered_sentences(answer: str, sentences: Sequence[str] | None = None) -> str:
+    texts = sentences if sentences is not None else [span.text for span in split_sentences(answer)]
+    return "\n".join(f"[{i}] {text.strip()}" for i, text in enumerate(texts, start=1))
 
 
 class LLMJudge:
-    def __init__(self, client: LLMClient, strategy: Strategy = "per_point") -> None:
+    def __init__(
+        self, client: LLMClient, strategy: Strategy = "per_point", cache: JudgementCache | None = None
+    ) -> None:
         self.client = client
         self.strategy = strategy
+        self.cache = cache
 
     def _user(self, question: Question, lang: Language, answer: str, open_: str, close: str, body: str) -> str:
         return f"Question: {question.question.get(lang)}\n{body}\n{open_}\n{answer}\n{close}"
@@ -184,13 +194,15 @@ class LLMJudge:
             return Verdict(None, reason=e.reason)
         return _verify(raw, answer)
 
-    def probability_prefix(self, question: Question, answer: str, lang: Language) -> list[dict[str, str]]:
+    def probability_prefix(
+        self, question: Question, answer: str, lang: Language, sentences: Sequence[str] | None = None
+    ) -> list[dict[str, str]]:
         """The messages every key point of an answer shares, so the server's prompt cache reads the answer once
-        and each further point costs a few dozen tokens."""
+        and each further point costs a few dozen tokens. ``sentences`` (default: the answer's own) are what the
+        LLM reads: the grader passes the answer's sentences without those addressed to the grader."""
         open_, close = fence(answer)
-        answer_block = (
-            f"The answer stands between the lines {open_} and {close}.\n{open_}\n{numbered_sentences(answer)}\n{close}"
-        )
+        body = numbered_sentences(answer, sentences)
+        answer_block = f"The answer stands between the lines {open_} and {close}.\n{open_}\n{body}\n{close}"
         return [
             {"role": "system", "content": SYSTEM_PROBABILITY},
             {"role": "user", "content": f"Question: {question.question.get(lang)}\n{answer_block}"},
@@ -209,28 +221,50 @@ class LLMJudge:
         return [*self.probability_prefix(question, answer, lang), self.point_message(point, lang)]
 
     async def probabilities(
-        self, question: Question, answer: str, lang: Language, points: list[KeyPoint] | None = None
+        self,
+        question: Question,
+        answer: str,
+        lang: Language,
+        points: Sequence[KeyPoint] | None = None,
+        *,
+        sentences: Sequence[str] | None = None,
+        on_point: OnPoint | None = None,
     ) -> dict[str, PointProbability]:
-        """P(explained) per key point. One point after the other, on purpose: on a small CPU server a second
-        slot re-reads the answer instead of sharing the cached prefix, and is slower (../shared/notes)."""
+        """P(explained) per key point, each reported to ``on_point`` as soon as it is known.
+
+        One point after the other, on purpose: on a small CPU server a second slot re-reads the answer instead
+        of sharing the cached prefix, and is slower (../shared/notes). Judgements already in the cache are
+        read back without a call.
+        """
         out: dict[str, PointProbability] = {}
-        prefix = self.probability_prefix(question, answer, lang)
+        prefix = self.probability_prefix(question, answer, lang, sentences)
         for kp in points if points is not None else question.key_points:
-            start = time.perf_counter()
-            try:
-                reply = await self.client.yes_probability([*prefix, self.point_message(kp, lang)])
-            except LLMError as e:
-                out[kp.id] = PointProbability(None, reason=e.reason, seconds=time.perf_counter() - start)
-                continue
-            out[kp.id] = PointProbability(
-                reply.probability,
-                discrete=reply.discrete,
-                reason="" if reply.probability is not None else f"neither yes nor no: {reply.text[:20]!r}",
-                seconds=time.perf_counter() - start,
-                prompt_tokens=reply.prompt_tokens,
-                cached_tokens=reply.cached_tokens,
-            )
+            out[kp.id] = judged = await self._probability([*prefix, self.point_message(kp, lang)])
+            if on_point is not None:
+                on_point(kp.id, judged)
         return out
+
+    async def _probability(self, messages: list[dict[str, str]]) -> PointProbability:
+        if self.cache is not None:
+            stored = self.cache.get(messages)
+            if stored is not None:
+                return PointProbability(stored.probability, discrete=stored.discrete, stored=True)
+        start = time.perf_counter()
+        try:
+            reply = await self.client.yes_probability(messages)
+        except LLMError as e:
+            return PointProbability(None, reason=e.reason, seconds=time.perf_counter() - start)
+        judged = PointProbability(
+            reply.probability,
+            discrete=reply.discrete,
+            reason="" if reply.probability is not None else f"neither yes nor no: {reply.text[:20]!r}",
+            seconds=time.perf_counter() - start,
+            prompt_tokens=reply.prompt_tokens,
+            cached_tokens=reply.cached_tokens,
+        )
+        if self.cache is not None and judged.probability is not None:
+            self.cache.put(messages, StoredJudgement(judged.probability, judged.discrete))
+        return judged
 
     async def _single(
         self, question: Question, answer: str, lang: Language, points: list[KeyPoint], open_: str, close: str

@@ -30,6 +30,7 @@ class Services:
     admin: SessionAdmin
 
     def close(self) -> None:
+        self.interviews.close()
         self.engine.dispose()
 
 
@@ -54,7 +55,9 @@ def build_services(
         corpus=corpus,
         grader=grader,
         engine=engine,
-        interviews=InterviewService(corpus.bank, grader, repository, corpus, grader.llm, limit),
+        interviews=InterviewService(
+            corpus.bank, grader, repository, corpus, grader.llm, limit, settings.llm_followup_budget
+        ),
         assessor=Assessor(grader, QuestionResolver(corpus, settings.question_match_threshold), limit),
         admin=SessionAdmin(repository),
     )

@@ -138,6 +138,33 @@ class SessionRepository:
                 return False
         return True
 
+    def update_turn(self, session_id: str, index: int, state: InterviewState) -> bool:
+        """Store a new grade for turn ``index`` (``state.turns[index]``) and the state after it, if no turn landed
+        since ``state`` was read; False when one did (read again and retry)."""
+        turn = state.turns[index]
+        with Session(self.engine) as db:
+            result = cast(
+                CursorResult[Any],
+                db.execute(
+                    update(InterviewSession)
+                    .where(col(InterviewSession.id) == session_id, col(InterviewSession.turns) == len(state.turns))
+                    .values(state=_state_json(state), updated_at=now())
+                ),
+            )
+            if result.rowcount != 1:
+                db.rollback()
+                return False
+            db.execute(
+                update(TurnRecord)
+                .where(col(TurnRecord.session_id) == session_id, col(TurnRecord.idx) == index)
+                .values(
+                    grade=json.dumps(turn.grade, ensure_ascii=False) if turn.grade else None,
+                    score=turn.grade["score"] if turn.grade else None,
+                )
+            )
+            db.commit()
+        return True
+
     def turn_by_key(self, session_id: str, request_key: str) -> StoredTurn | None:
         with Session(self.engine) as db:
             row = db.exec(

@@ -206,22 +206,15 @@ def _point(p: float) -> PointGrade:
     return PointGrade(id="k", statement="s", weight=1, probability=p, covered=p >= 0.5, evidence=evidence)
 
 
-@pytest.mark.parametrize(
-    "p,explained,covered,prob",
-    [
-        (0.6, True, True, 0.75),  # both agree
-        (0.1, True, False, 0.1),  # LLM alone (fooled by an injection?) cannot decide
-        (0.95, False, False, 0.25),  # similarity alone (fooled by a contradiction?) cannot decide
-        (0.5, True, True, 0.75),  # the LLM confirms a point the embeddings half support
-        (0.3, True, False, 0.3),  # where a point with no evidence sits: the LLM's yes alone does not cover it
-    ],
-)
-def test_hybrid_rule(p: float, explained: bool, covered: bool, prob: float) -> None:
-    out = combine(_point(p), Verdict(explained, "abc", 0, 3), "hybrid")
-    assert out.covered is covered and out.probability == pytest.approx(prob) and out.decided_by == "hybrid"
-    fallback = combine(_point(p), Verdict(None, reason="HTTP 500"), "hybrid")
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.95])
+@pytest.mark.parametrize("explained", [True, False])
+def test_llm_mode_verdicts_decide_each_point(p: float, explained: bool) -> None:
+    out = combine(_point(p), Verdict(explained, "abc", 0, 3))
+    assert out.covered is explained and out.decided_by == "llm"
+    assert out.probability == (0.9 if explained else 0.1)
+    assert (out.evidence is not None) is explained
+    fallback = combine(_point(p), Verdict(None, reason="HTTP 500"))
     assert fallback.decided_by == "embedding" and fallback.probability == p
-    assert combine(_point(p), Verdict(explained, "abc", 0, 3), "llm").covered is explained
 
 
 # -- the concurrency limit across threads and event loops ----------------------------------------------
