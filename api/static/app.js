@@ -40,6 +40,8 @@ const I18N = {
     sending: "评分中…",
     skip: "跳过",
     grading: "正在评分…",
+    judging: "LLM 正在逐条复核要点…",
+    judged: "LLM 已复核",
     score: "得分",
     scoreSoFar: (s) => `当前得分 ${s}`,
     progress: (i, n) => `第 ${i}/${n} 题`,
@@ -122,6 +124,8 @@ const I18N = {
     sending: "Grading…",
     skip: "Skip",
     grading: "Grading…",
+    judging: "The LLM is checking the key points…",
+    judged: "checked by the LLM",
     score: "Score",
     scoreSoFar: (s) => `Score so far ${s}`,
     progress: (i, n) => `Question ${i}/${n}`,
@@ -511,19 +515,18 @@ async function streamFollowup(node) {
   await streamInto(`/v1/sessions/${state.sid}/followup`, bubble);
 }
 
-/** Read a server-sent-event stream of {text} deltas into a bubble; keep what is there if it fails. */
-async function streamInto(url, bubble) {
+/** Read a server-sent-event stream, calling onEvent(name, payload) for each event; false if it could not open. */
+async function readEvents(url, onEvent) {
   let res;
   try {
     res = await fetch(url, { headers: { Authorization: `Bearer ${state.token}` } });
   } catch {
-    return;
+    return false;
   }
-  if (!res.ok || !res.body) return;
+  if (!res.ok || !res.body) return false;
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
-  let text = "";
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -541,17 +544,46 @@ async function streamInto(url, bubble) {
       } catch {
         continue;
       }
-      if (event === "delta") {
-        text += payload.text || "";
-        bubble.textContent = text;
-      } else if (event === "done") {
-        bubble.textContent = payload.text || bubble.textContent;
-        if (String(payload.origin).startsWith("llm") && payload.sources && payload.sources.length) {
-          bubble.append(el("div", { class: "sources", "data-testid": "stream-sources" }, payload.sources.join(" · ")));
-        }
-      }
+      onEvent(event, payload);
     }
   }
+  return true;
+}
+
+/** Read a stream of {text} deltas into a bubble; keep what is there if it fails. */
+async function streamInto(url, bubble) {
+  let text = "";
+  await readEvents(url, (event, payload) => {
+    if (event === "delta") {
+      text += payload.text || "";
+      bubble.textContent = text;
+    } else if (event === "done") {
+      bubble.textContent = payload.text || bubble.textContent;
+      if (String(payload.origin).startsWith("llm") && payload.sources && payload.sources.length) {
+        bubble.append(el("div", { class: "sources", "data-testid": "stream-sources" }, payload.sources.join(" · ")));
+      }
+    }
+  });
+}
+
+/**
+ * The embedding grade is shown at once; with an LLM grader its judgements follow, one key point at a time, and
+ * the card is redrawn with each (server-sent events from /turns/{n}/judging). If the stream fails, the card keeps
+ * what it shows and the transcript or the report has the final grade.
+ */
+async function streamJudging(node, turn, answer, kind) {
+  const note = el("div", { class: "judging", "data-testid": "judging" }, el("span", { class: "spinner", "aria-hidden": "true" }), t().judging);
+  node.append(note);
+  const redraw = (grade, final) => {
+    const card = gradeCard(answer, grade, kind, false);
+    card.dataset.judging = final ? "done" : "pending";
+    if (final) card.querySelector(".card-head-text").append(el("span", { class: "badge judged", "data-testid": "judged" }, t().judged));
+    node.querySelector('[data-testid="grade-card"]').replaceWith(card);
+  };
+  await readEvents(`/v1/sessions/${state.sid}/turns/${turn}/judging`, (event, payload) => {
+    if (payload.grade) redraw(payload.grade, event === "final");
+  });
+  note.remove();
 }
 
 function setWaiting(on) {
@@ -770,6 +802,7 @@ async function sendAnswer(text) {
       ui.log.append(pending);
     }
     finishCandidateMessage(pending, text, res.grade, kind, res.skipped);
+    if (res.grade && res.grade.judging === "pending") streamJudging(pending, res.turn, text, kind);
     if (state.llm && res.grade) {
       const note = el("div", { class: "msg interviewer feedback", "data-testid": "msg-feedback" }, el("div", { class: "bubble" }, ""));
       pending.after(note);

@@ -31,11 +31,31 @@ _INSTRUCTION = re.compile(
     r"(?:full (?:marks?|score|points|credit)|10\s*/\s*10|100\s*/\s*100|perfect score|maximum (?:score|marks?)"
     r"|highest (?:score|grade))"
     r"|(?:full (?:marks?|score|credit)|10\s*/\s*10|100\s*/\s*100)\s*(?:please|for (?:this|me|my))"
-    r"|\b(?:you are|you're|as) (?:a |an |the )?(?:grader|evaluator|examiner|assistant|ai|language model|llm)\b"
+    # Not "as a language model": answers about LLMs say that.
+    r"|\b(?:you are|you're) (?:a |an |the )?(?:grader|evaluator|examiner|assistant|ai|language model|llm)\b"
     r"|\b(?:system prompt|new instructions?|developer mode|jailbreak)\b"
+    r"|\b(?:you are|you're) (?:a |an |the )?(?:\w+ ){0,2}(?:grader|evaluator|examiner|marker)\b"
+    r"|\b(?:note|message|instructions?) (?:to|for) (?:the )?(?:ai |llm )?(?:grader|evaluator|examiner|marker)\b"
+    r"|(?:^|\n)\s*(?:system|developer|assistant)\s*:|\b(?:grader|evaluator|examiner)\s*:"
+    r"|\b(?:mark|grade|judge|count|treat)\b[^.。!！?？\n]{0,60}?\bas (?:correct|explained|covered|complete)\b"
+    r"|\b(?:answer|reply|respond|say|output)(?: with)? [\"']?yes\b[\"']?(?: for| to| on)? (?:every|all|each)\b"
+    r"|\b(?:reply|respond|answer) [\"']?yes[\"']?\s*(?:[.!]|$)"
+    r"|\bdisregard (?:the )?(?:rubric|grading|scoring)"
+    # German, French, Spanish: the same requests in the languages answers arrive in besides zh and en.
+    r"|\bignorier\w*\s+(?:alle\s+)?(?:\w+\s+)?(?:Anweisungen|Regeln|Instruktionen|Bewertungs\w*)"
+    r"|\bvolle\w* Punkt\w*|\bHöchstpunktzahl|\bneue Anweisungen"
+    r"|\b(?:Hinweis|Nachricht) an (?:den |die )?(?:KI-?)?(?:Bewerter|Prüfer|Korrektor)"
+    r"|\bdu bist (?:ein\w* )?(?:\w+ )?(?:Bewerter|Prüfer|Korrektor)|\b(?:Bewerter|Prüfer)\s*:"
+    r"|\bmarkiere\b[^.\n]{0,60}?\bals (?:richtig|erklärt|abgedeckt|vollständig)"
+    r"|\bbewerte (?:sie|es|die Antwort) als (?:vollständig|richtig)|\bantworte mit (?:ja|yes)\b"
+    r"|\bignor(?:e|ez|er)\s+(?:toutes\s+)?(?:les\s+)?(?:instructions|consignes|règles)|\bnote maximale"
+    r"|\b(?:tu es|vous êtes) (?:un |le )?(?:\w+ )?(?:correcteur|évaluateur|examinateur)"
+    r"|\bignora(?:r)?\s+(?:todas\s+)?(?:las\s+)?(?:instrucciones|reglas)|\b(?:puntuación|nota) máxima"
+    r"|\beres un (?:\w+ )?(?:evaluador|corrector|examinador)"
     r"|忽略(?:之前|以上|上面|前面|先前|所有|你的)?的?(?:所有)?(?:指令|指示|说明|要求|规则|提示|评分标准)"
     r"|(?:给|打|判|评)(?:我|这个?回答|本回答|该回答|此回答)?(?:满分|最高分|100分|10分)"
-    r"|满分|(?:你是|你现在是|作为)(?:一[个名位])?(?:评分|阅卷|打分|AI|人工智能|助手|考官)"
+    r"|满分|(?:你是|你现在是|作为)(?:一[个名位])?(?:\w{0,4}的)?(?:评分|阅卷|打分|AI|人工智能|助手|考官)"
+    r"|(?:标记|判|判定|视|算)(?:为|成)(?:已覆盖|全部覆盖|已解释|全部正确|正确)|都回答\s*(?:yes|是)|必须(?:输出|回答)"
     r"|系统提示|新的指令|评分系统|打分系统|阅卷老师",
     re.IGNORECASE,
 )
