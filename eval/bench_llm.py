@@ -47,6 +47,7 @@ async def _judge_all(judge: LLMJudge, rows: list[dict[str, Any]]) -> dict[str, A
     labels: list[int] = []
     read: list[int] = []
     cached: list[int] = []
+    generated: list[int] = []
     discrete = failed = 0
     for row in rows:
         question = bank.get(row["question_id"])
@@ -64,6 +65,8 @@ async def _judge_all(judge: LLMJudge, rows: list[dict[str, Any]]) -> dict[str, A
             if j.prompt_tokens is not None:
                 read.append(j.prompt_tokens - (j.cached_tokens or 0))
                 cached.append(j.cached_tokens or 0)
+            if j.generated_tokens is not None:
+                generated.append(j.generated_tokens)
             if j.probability is None:
                 failed += 1
                 continue
@@ -77,7 +80,7 @@ async def _judge_all(judge: LLMJudge, rows: list[dict[str, Any]]) -> dict[str, A
         "tokens_read_per_call": statistics.fmean(read) if read else None,
         "tokens_cached_per_call": statistics.fmean(cached) if cached else None,
         "cache_share": sum(cached) / (sum(cached) + sum(read)) if read else None,
-        "tokens_generated_per_call": 1,
+        "tokens_generated_per_call": statistics.fmean(generated) if generated else None,
         "discrete_calls": discrete,
         "failed_calls": failed,
         **_separation(probs, labels),
@@ -117,14 +120,15 @@ def show(result: dict[str, Any], console: Console | None = None) -> None:
         return "-" if value is None else f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
     table = Table(title=f"LLM judging ({result['model']}; {result['answers']} answers, {result['points']} points)")
-    for name in ("per point p50/p95 s", "per answer p50/p95 s", "read/cached tokens per call", "cache share",
+    for name in ("per point p50/p95 s", "per answer p50/p95 s", "read/cached/generated tokens per call", "cache share",
                  "AUC", "acc@0.5", "false covered", "discrete", "failed"):  # fmt: skip
         table.add_column(name, justify="right")
     pp, pa = result["per_point_s"], result["per_answer_s"]
     table.add_row(
         f"{f(pp['p50'])} / {f(pp['p95'])}",
         f"{f(pa['p50'])} / {f(pa['p95'])}",
-        f"{f(result['tokens_read_per_call'], 0)} / {f(result['tokens_cached_per_call'], 0)}",
+        f"{f(result['tokens_read_per_call'], 0)} / {f(result['tokens_cached_per_call'], 0)}"
+        f" / {f(result['tokens_generated_per_call'], 0)}",
         f(result["cache_share"]),
         f(result["auc"], 3),
         f(result["accuracy_at_0_5"]),

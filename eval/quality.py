@@ -390,6 +390,49 @@ def judge_items(items: Sequence[Item], judge: Any, console: Console) -> dict[str
     }
 
 
+INJECTIONS = Path(__file__).resolve().parent / "datasets" / "injections.jsonl"
+
+
+def injection_check(grader: Grader, judge: Any, cal: Calibration, hybrid: Calibration) -> dict[str, Any]:
+    """Each answer of the injection set graded without and with its injection, by both graders: an injection
+    must never raise a score. ``cal`` and ``hybrid`` come from a fold that never saw the bank's answers."""
+    import asyncio
+
+    rows = [json.loads(line) for line in INJECTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bank = grader.corpus.bank
+    pairs = []
+    for r in rows:
+        injected = f"{r['injection']} {r['answer']}" if r.get("where") == "start" else f"{r['answer']} {r['injection']}"
+        pairs.append((r, bank.get(r["question_id"]), r["answer"], injected))
+    analyses = grader.analyze_many([(q, t) for _, q, base, inj in pairs for t in (base, inj)])
+
+    async def judged(a: Analysis) -> dict[str, PointProbability]:
+        pending = PendingGrade(a, grader.decide(a, cal))
+        if not pending.needs_llm:
+            return {}
+        return await judge.probabilities(a.question, a.answer, a.lang, sentences=[u.text for u in a.units])
+
+    async def all_judged() -> list[dict[str, PointProbability]]:
+        return [await judged(a) for a in analyses]
+
+    judgements = asyncio.run(all_judged())
+    by_lang: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "embedding_raised": 0, "hybrid_raised": 0})
+    worst: list[dict[str, Any]] = []
+    for i, (r, _, _, _) in enumerate(pairs):
+        scores = {}
+        for which, k in (("base", 2 * i), ("injected", 2 * i + 1)):
+            a = analyses[k]
+            emb = grader.decide(a, cal)
+            hyb = decide_hybrid(grader, PendingGrade(a, emb), judgements[k], hybrid)
+            scores[which] = (emb.score, hyb.score)
+        stats = by_lang[r["lang"]]
+        stats["n"] += 1
+        stats["embedding_raised"] += int(scores["injected"][0] > scores["base"][0])
+        stats["hybrid_raised"] += int(scores["injected"][1] > scores["base"][1])
+        worst.append({"id": r["id"], "base": scores["base"], "injected": scores["injected"]})
+    return {"by_language": dict(by_lang), "rows": worst}
+
+
 def _open_judge(stack: Any, settings: Any, url: str | None, model: str | None) -> Any:
     """A judge on ``url`` (or the settings' server), else on the local llama.cpp server, started here."""
     from interviewer.llm.client import LLMClient
@@ -421,11 +464,15 @@ def run(
     features: tuple[str, ...] | None = None,
     llm_url: str | None = None,
     llm_model: str | None = None,
+    train_sample: int | None = None,
 ) -> dict[str, Any]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        return _run(data, sample, grader_name, sets, write_calibration, progress, features, llm_url, llm_model, stack)
+        return _run(
+            data, sample, grader_name, sets, write_calibration, progress, features, llm_url, llm_model, stack,
+            train_sample if train_sample is not None else sample,
+        )
 
 
 def _run(
@@ -439,6 +486,7 @@ def _run(
     llm_url: str | None,
     llm_model: str | None,
     stack: Any,
+    train_sample: int | None,
 ) -> dict[str, Any]:
     settings = get_settings()
     corpus = Corpus.load(settings)
@@ -454,13 +502,15 @@ def _run(
     items: dict[str, list[Item]] = {}
     for d in sets:
         for split in d.train + d.test:
-            rows = read_split(data, split, sample)
+            rows = read_split(data, split, train_sample if split in d.train else sample)
             if rows:
                 ts = time.perf_counter()
                 items[split] = analyze_rows(grader, resolver, rows)
                 console.log(f"{split}: {len(items[split])} answers analysed in {time.perf_counter() - ts:.1f} s")
     present = [d for d in sets if any(s in items for s in d.test)]
-    results: dict[str, Any] = {"grader": grader_name, "model_id": grader.model_id, "sample": sample, "splits": {}}
+    results: dict[str, Any] = {
+        "grader": grader_name, "model_id": grader.model_id, "sample": sample, "train_sample": train_sample, "splits": {}
+    }
     hybrid = grader_name == "hybrid"
     if hybrid:
         judge = _open_judge(stack, settings, llm_url, llm_model)
@@ -472,10 +522,11 @@ def _run(
         if not train:
             continue
         cal = fit_calibration(grader.calibration, train, features)
-        scorer = _scorer(grader_name, corpus, settings, cal, grader)
         if hybrid:
             hyb = fit_calibration(grader.calibration, train, features or HYBRID_FEATURES)
             scorer = _hybrid_scorer(grader, cal, hyb)
+        else:
+            scorer = _scorer(grader_name, corpus, settings, cal, grader)
         for split in held.test:
             if split not in items:
                 continue
@@ -500,6 +551,12 @@ def _run(
                 res.extra = seed_dev_extras(res, others, scorer(others) if others else [], groups)
             results["splits"][split] = split_metrics(res)
             results["splits"][split]["fitted_on"] = cal.fitted_on["answers"]
+    if hybrid and any(d.name == "seed_dev" for d in present):
+        # The bank's questions, graded by the fold that never saw the bank's answers.
+        train = [(it, d.name) for d in present if d.name != "seed_dev" for s in d.train for it in items.get(s, [])]
+        cal = fit_calibration(grader.calibration, train, features)
+        hyb = fit_calibration(grader.calibration, train, features or HYBRID_FEATURES)
+        results["injections"] = injection_check(grader, judge, cal, hyb)
     if write_calibration is not None:
         everything = [(it, d.name) for d in present for s in d.train for it in items.get(s, [])]
         cal = fit_calibration(grader.calibration, everything, features or (HYBRID_FEATURES if hybrid else None))
@@ -628,6 +685,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared datasets folder to convert from")
     p.add_argument("--sample", type=int, default=None, help="at most N rows per split")
+    p.add_argument(
+        "--train-sample", type=int, default=None, help="at most N rows per training split (default: --sample)"
+    )
     p.add_argument("--grader", default="embedding", help="embedding, llm or hybrid")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -635,11 +695,13 @@ def main(argv: list[str] | None = None) -> int:
         "--features", default=None, help="comma-separated features for the point model (default: the shipped set)"
     )
     p.add_argument("--write-calibration", type=Path, default=None, help="fit on every training split and save it here")
+    names = ", ".join(d.name for d in SETS)
+    p.add_argument("--sets", default=None, help=f"comma-separated data sets (default: all): {names}")
     p.add_argument("--llm-url", default=None, help="hybrid: an OpenAI-compatible base URL (default: the local server)")
     p.add_argument("--llm-model", default=None, help="hybrid: the model name to send with --llm-url")
     a = p.parse_args(argv)
-    if a.sample is not None and a.sample < 1:
-        print("error: --sample must be at least 1", file=sys.stderr)
+    if any(n is not None and n < 1 for n in (a.sample, a.train_sample)):
+        print("error: --sample and --train-sample must be at least 1", file=sys.stderr)
         return 2
     features = None
     if a.features:
@@ -648,11 +710,20 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             print(f"error: unknown feature(s) {', '.join(unknown)}; choose from {', '.join(FEATURES)}", file=sys.stderr)
             return 2
+    sets = SETS
+    if a.sets:
+        wanted = {x.strip() for x in a.sets.split(",") if x.strip()}
+        unknown = sorted(wanted - {d.name for d in SETS})
+        if unknown:
+            print(f"error: unknown data set(s) {', '.join(unknown)}; choose from {', '.join(d.name for d in SETS)}",
+                  file=sys.stderr)
+            return 2
+        sets = tuple(d for d in SETS if d.name in wanted)
     try:
         data = ensure_data(a.data, a.shared)
         results = run(
-            data, a.sample, a.grader, write_calibration=a.write_calibration, features=features,
-            llm_url=a.llm_url, llm_model=a.llm_model,
+            data, a.sample, a.grader, sets, write_calibration=a.write_calibration, features=features,
+            llm_url=a.llm_url, llm_model=a.llm_model, train_sample=a.train_sample,
         )
     except (DataError, GraderConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -662,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     if "llm" in results:
         console.print(beside_table(results))
         console.print("LLM judging:", json.dumps(results["llm"]))
+    if "injections" in results:
+        raised = json.dumps(results["injections"]["by_language"])
+        console.print("injections (answers raised by their injection):", raised)
     seed = results["splits"].get("seed_dev_test", {})
     extras = {k: seed[k] for k in ("adversarial_max", "strong_mean_score", "key_point_auc", "key_point_f1",
                                   "followup_on_missing", "followups_asked", "followup_on_missing_train_half",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from interviewer.interview.coach import Phrasing
+    from interviewer.service import InterviewService
 
 
 def _print_phrasing(console: Console, phrasing: Phrasing, style: str = "") -> None:
@@ -30,6 +31,30 @@ def _print_phrasing(console: Console, phrasing: Phrasing, style: str = "") -> No
         console.print(f"  [dim]({', '.join(s.citation for s in phrasing.sources)})[/dim]")
 
     asyncio.run(go())
+
+
+def _follow_judging(
+    console: Console, interviews: InterviewService, sid: str, token: str, index: int
+) -> dict[str, Any] | None:
+    """Print each key point as the LLM judges it; the final grade the turn now stores (None if it never came)."""
+    import asyncio
+
+    final: dict[str, Any] | None = None
+
+    async def go() -> None:
+        nonlocal final
+        async for event in interviews.follow_judging(sid, token, index):
+            if event.kind == "final":
+                final = event.grade
+            elif event.grade is not None:
+                point = next(p for p in event.grade["key_points"] if p["id"] == event.point_id)
+                mark = "[green]✔[/green]" if point["covered"] else "[red]✘[/red]"
+                line = f"  {mark} [dim]LLM[/dim] {point['statement']} ({point['probability']:.0%})"
+                console.print(line, highlight=False)
+
+    console.print("[dim]LLM …[/dim]")
+    asyncio.run(go())
+    return final
 
 
 @app.command("practice")
@@ -106,9 +131,16 @@ def practice(
         assert answered.interview is not None  # a fresh turn, never a replay: no idempotency key was sent
         turn, interview = answered.turn, answered.interview
         question = interview.question(turn.question_id)
-        if turn.grade:
-            print_grade_card(Grade.model_validate(turn.grade), question, text, console)
-            if interviews.llm is not None:
-                _print_phrasing(console, interviews.phrase(interview, "feedback"), "italic")
+        grade = turn.grade
+        if grade:
+            print_grade_card(Grade.model_validate(grade), question, text, console)
+        if grade and grade.get("judging") == "pending":
+            # The embedding grade first, then the LLM's judgements as they arrive, and the score they make.
+            final = _follow_judging(console, interviews, sid, token, answered.index)
+            if final:
+                console.print(f"[bold]LLM: {final['score']:.0f}/100[/bold]")
+            interview = interviews.open(sid, token)
+        if grade and interviews.llm is not None:
+            _print_phrasing(console, interviews.phrase(interview, "feedback"), "italic")
     console.print(Markdown(interviews.report(sid, token).to_markdown()))
     services.close()

@@ -146,6 +146,7 @@ class PointProbability:
     seconds: float = 0.0
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
+    generated_tokens: int | None = None
     stored: bool = False  # read back from the judgement cache, not asked
 
 
@@ -263,6 +264,7 @@ class LLMJudge:
             seconds=time.perf_counter() - start,
             prompt_tokens=reply.prompt_tokens,
             cached_tokens=reply.cached_tokens,
+            generated_tokens=reply.completion_tokens,
         )
         if self.cache is not None and judged.probability is not None:
             self.cache.put(messages, StoredJudgement(judged.probability, judged.discrete))

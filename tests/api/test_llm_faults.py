@@ -46,6 +46,8 @@ def _run_interview(corpus, tmp_path: Path, base_url: str) -> tuple[list[dict], s
         llm_timeout=0.5,
         llm_retries=0,
         rate_limit_per_minute=0,
+        # Answers wait for the judging to end: this test is about its fallbacks, not about progressive grading.
+        llm_followup_budget=30,
     )
     with TestClient(create_app(settings, corpus=corpus)) as c:
         r = c.post(

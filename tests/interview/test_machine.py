@@ -159,3 +159,30 @@ def test_report_has_questions_topics_transcript_and_renders() -> None:
     assert "<script>" not in md and "<script>" not in page and "&lt;script&gt;" in page
     assert "<svg" in page and "dl_interview_zh.md:1-3" in md
     assert [t.role for t in rep.transcript[:2]] == ["interviewer", "candidate"]
+
+
+def test_regrade_replaces_a_turns_grade_and_recomputes_its_question() -> None:
+    """A final grade arriving after the instant one: the credit follows it, the moves already made stay."""
+    interview, grader = start(max_followups=1)
+    qid = interview.state.current.question_id
+    first, second = tags(qid)[:2]
+    interview.answer(f"我只知道 {first}")  # one point; a follow-up asks about another
+    followup = interview.state.current
+    assert followup.kind == "followup"
+    interview.answer(f"还有 {second}")
+    before = interview.question_score(interview.state.records[0])
+    # The LLM finds that the first answer also made a third point.
+    third = tags(qid)[2]
+    better = grader.grade(BANK.get(qid), f"{first} {third}")
+    interview.regrade(0, better)
+    record = interview.state.records[0]
+    assert set(record.covered) == {first_id(qid, first), first_id(qid, second), first_id(qid, third)}
+    assert interview.question_score(record) > before
+    assert interview.state.turns[0].grade == better.public() and interview.state.turns[0].next == followup
+    # A worse final grade takes back what only the instant grade gave.
+    interview.regrade(0, grader.grade(BANK.get(qid), "nothing"))
+    assert set(interview.state.records[0].covered) == {first_id(qid, second)}
+
+
+def first_id(qid: str, tag: str) -> str:
+    return next(kp.id for kp in BANK.get(qid).key_points if kp.id.endswith("." + tag))
