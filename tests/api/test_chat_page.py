@@ -402,3 +402,47 @@ def test_a_topic_group_is_chosen_with_one_click(base_url: str, open_tab, corpus)
     asked = [q for q in corpus.bank if q.question.en in question]
     assert asked and asked[0].topic in modern, question
     assert tab.errors == []
+
+
+def _slow_yes_llm(delay: float):
+    """An OpenAI-compatible server that says "yes" (P = 0.9) to every key point, ``delay`` seconds per point."""
+    import asyncio
+    import math
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def chat(request):
+        await request.body()
+        await asyncio.sleep(delay)
+        top = [{"token": "yes", "logprob": math.log(0.9)}, {"token": "no", "logprob": math.log(0.1)}]
+        return JSONResponse(
+            {"choices": [{"message": {"content": "yes"}, "logprobs": {"content": [{"top_logprobs": top}]}}]}
+        )
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+
+
+def test_the_grade_card_follows_the_llm_judging_point_by_point(corpus, open_tab, tmp_path: Path) -> None:
+    from api.main import create_app
+    from interviewer import Settings
+
+    q = corpus.bank.get("convfeat-hierarchy")
+    with serve_in_thread(_slow_yes_llm(0.3), name="chat-slow-llm") as llm:
+        settings = Settings(
+            data_dir=tmp_path / "data", grader="hybrid", llm_base_url=f"{llm}/v1", llm_followup_budget=0
+        )
+        with serve_in_thread(create_app(settings, corpus=corpus), name="chat-judging-uvicorn") as url:
+            tab = open_tab("en-US")
+            _start(tab, url, topic=TOPIC, n=1, followups=0, lang="en")
+            tab.by("answer-input").fill("Early layers detect edges and textures; deeper layers detect object parts.")
+            tab.by("send-button").click()
+            card = tab.by("grade-card").first
+            expect(card).to_be_visible()
+            expect(tab.by("judging")).to_be_visible()  # the embedding grade is shown while the LLM works
+            expect(tab.by("grade-card").first).to_have_attribute("data-judging", "done", timeout=30_000)
+            expect(tab.by("judging")).to_have_count(0)
+            expect(tab.by("judged")).to_be_visible()
+            expect(tab.by("grade-card").first.get_by_test_id("key-point")).to_have_count(len(q.key_points))
+            assert tab.errors == []
