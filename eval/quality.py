@@ -54,6 +54,7 @@ from interviewer.language import overlap
 from interviewer.llm.judge import PointProbability
 
 from .datasets.convert import DEFAULT_OUT, DEFAULT_SHARED, convert
+from .llm_server import LLMServerError
 
 
 @dataclass(frozen=True)
@@ -496,6 +497,9 @@ def _run(
     grader = Grader(corpus, data_dir=settings.data_dir)
     if grader_name not in ("embedding", "hybrid"):
         make_grader(corpus, settings, grader_name)  # fails now, in one line, rather than after the analysis
+    hybrid = grader_name == "hybrid"
+    # Started before the analysis, so a missing model fails at once.
+    judge = _open_judge(stack, settings, llm_url, llm_model) if hybrid else None
     resolver = QuestionResolver(corpus, settings.question_match_threshold)
     console = Console(stderr=True, quiet=not progress)
     t0 = time.perf_counter()
@@ -511,9 +515,7 @@ def _run(
     results: dict[str, Any] = {
         "grader": grader_name, "model_id": grader.model_id, "sample": sample, "train_sample": train_sample, "splits": {}
     }
-    hybrid = grader_name == "hybrid"
-    if hybrid:
-        judge = _open_judge(stack, settings, llm_url, llm_model)
+    if judge is not None:
         every = [it for d in present for s in d.train + d.test for it in items.get(s, [])]
         results["llm"] = {"model": judge.client.model, **judge_items(every, judge, console)}
         results["model_id"] = f"{grader.model_id} + {judge.client.model}"
@@ -725,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
             data, a.sample, a.grader, sets, write_calibration=a.write_calibration, features=features,
             llm_url=a.llm_url, llm_model=a.llm_model, train_sample=a.train_sample,
         )
-    except (DataError, GraderConfigError) as e:
+    except (DataError, GraderConfigError, LLMServerError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     console = Console(width=max(Console().width, 160))

@@ -119,5 +119,10 @@ def test_the_command_writes_json_and_refuses_bad_options(
     assert "unknown feature" in capsys.readouterr().err
     assert main(["--data", str(tmp_path / "empty"), "--shared", str(tmp_path / "nothing")]) == 2
     assert "holds no answer sets" in capsys.readouterr().err
-    assert main(["--data", str(data), "--sample", "2", "--grader", "hybrid"]) == 2
+    assert main(["--data", str(data), "--sample", "2", "--grader", "llm"]) == 2
     assert "INTERVIEWER_LLM_BASE_URL" in capsys.readouterr().err
+    # hybrid starts the local LLM server itself: without its model, one line before any grading.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INTERVIEWER_LLM_CACHE", str(tmp_path / "no-model"))
+        assert main(["--data", str(data), "--sample", "2", "--grader", "hybrid"]) == 2
+    assert "model not found" in capsys.readouterr().err
