@@ -523,7 +523,8 @@ def _run(
         train = [(it, d.name) for d in present if d is not held for s in d.train for it in items.get(s, [])]
         if not train:
             continue
-        cal = fit_calibration(grader.calibration, train, features)
+        # With --grader hybrid, --features chooses the hybrid model's features; the embedding one keeps its own.
+        cal = fit_calibration(grader.calibration, train, None if hybrid else features)
         if hybrid:
             hyb = fit_calibration(grader.calibration, train, features or HYBRID_FEATURES)
             scorer = _hybrid_scorer(grader, cal, hyb)
@@ -550,13 +551,14 @@ def _run(
             if held.name == "seed_dev":
                 others = [it for s in held.train for it in items.get(s, [])]
                 groups = {t.id: t.group for t in corpus.bank.topics.values()}
-                res.extra = seed_dev_extras(res, others, scorer(others) if others else [], groups)
+                res.extra.update(seed_dev_extras(res, others, scorer(others) if others else [], groups))
             results["splits"][split] = split_metrics(res)
             results["splits"][split]["fitted_on"] = cal.fitted_on["answers"]
     if hybrid and any(d.name == "seed_dev" for d in present):
         # The bank's questions, graded by the fold that never saw the bank's answers.
         train = [(it, d.name) for d in present if d.name != "seed_dev" for s in d.train for it in items.get(s, [])]
-        cal = fit_calibration(grader.calibration, train, features)
+        # With --grader hybrid, --features chooses the hybrid model's features; the embedding one keeps its own.
+        cal = fit_calibration(grader.calibration, train, None if hybrid else features)
         hyb = fit_calibration(grader.calibration, train, features or HYBRID_FEATURES)
         results["injections"] = injection_check(grader, judge, cal, hyb)
     if write_calibration is not None:
