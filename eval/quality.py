@@ -382,7 +382,7 @@ def judge_items(items: Sequence[Item], judge: Any, console: Console) -> dict[str
     asyncio.run(go())
     return {
         "points": points,
-        "asked": len(seconds) and sum(1 for it in items for j in (it.judged or {}).values() if not j.stored),
+        "asked": sum(1 for it in items for j in (it.judged or {}).values() if not j.stored),
         "from_cache": (judge.cache.hits - stored_before) if judge.cache is not None else 0,
         "failed": failed,
         "fallback_rate": round(failed / points, 4) if points else None,

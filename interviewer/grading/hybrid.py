@@ -246,18 +246,17 @@ class LLMGrader:
         return final
 
     def _finalise(self, grade: Grade, points: list[PointGrade], failed: list[str]) -> Grade:
-        fallback = None
         if failed:
             self.fallbacks += 1
-            fallback = f"embedding decided {len(failed)} of {len(points)} key points: {failed[0]}"
-        return grade.model_copy(
+        decided = grade.model_copy(
             update={
                 "key_points": points,
                 "coverage": round(weighted_coverage(points), 4),
                 "score": final_score(points, grade.flags),
-                "fallback": fallback,
+                "fallback": None,
             }
         )
+        return _with_fallback(decided, failed, len(points))
 
 
 def decide_hybrid(
