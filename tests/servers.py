@@ -45,3 +45,25 @@ def start_session(base: str, timeout: float = 30.0, **body: Any) -> tuple[str, d
     assert r.status_code == 201, r.text
     data = r.json()
     return data["session_id"], {"Authorization": f"Bearer {data['token']}"}
+
+
+def yes_llm(delay: float, p_yes: float = 0.9) -> Any:
+    """An OpenAI-compatible app that answers every yes/no question with P(yes) = ``p_yes`` in its
+    log-probabilities, ``delay`` seconds per call (slow enough for judging to outlast a follow-up budget)."""
+    import asyncio
+    import math
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def chat(request: Request) -> Response:
+        await request.body()
+        await asyncio.sleep(delay)
+        top = [{"token": "yes", "logprob": math.log(p_yes)}, {"token": "no", "logprob": math.log(1 - p_yes)}]
+        return JSONResponse(
+            {"choices": [{"message": {"content": "yes"}, "logprobs": {"content": [{"top_logprobs": top}]}}]}
+        )
+
+    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])

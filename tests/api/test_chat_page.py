@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import serve_in_thread
+from servers import serve_in_thread, yes_llm
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -404,32 +404,12 @@ def test_a_topic_group_is_chosen_with_one_click(base_url: str, open_tab, corpus)
     assert tab.errors == []
 
 
-def _slow_yes_llm(delay: float):
-    """An OpenAI-compatible server that says "yes" (P = 0.9) to every key point, ``delay`` seconds per point."""
-    import asyncio
-    import math
-
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def chat(request):
-        await request.body()
-        await asyncio.sleep(delay)
-        top = [{"token": "yes", "logprob": math.log(0.9)}, {"token": "no", "logprob": math.log(0.1)}]
-        return JSONResponse(
-            {"choices": [{"message": {"content": "yes"}, "logprobs": {"content": [{"top_logprobs": top}]}}]}
-        )
-
-    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
-
-
 def test_the_grade_card_follows_the_llm_judging_point_by_point(corpus, open_tab, tmp_path: Path) -> None:
     from api.main import create_app
     from interviewer import Settings
 
     q = corpus.bank.get("convfeat-hierarchy")
-    with serve_in_thread(_slow_yes_llm(0.3), name="chat-slow-llm") as llm:
+    with serve_in_thread(yes_llm(0.3), name="chat-slow-llm") as llm:
         settings = Settings(
             data_dir=tmp_path / "data", grader="hybrid", llm_base_url=f"{llm}/v1", llm_followup_budget=0
         )

@@ -4,34 +4,16 @@ OpenAI-compatible server on a real socket, a little slow so that the judging out
 
 from __future__ import annotations
 
-import asyncio
 import json
-import math
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from api.main import create_app
 from interviewer import Settings
-from servers import serve_in_thread
+from servers import serve_in_thread, yes_llm
 
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
-
-
-def slow_yes_server(delay: float) -> Starlette:
-    async def chat(request: Request) -> Response:
-        await request.body()
-        await asyncio.sleep(delay)
-        top = [{"token": "yes", "logprob": math.log(0.9)}, {"token": "no", "logprob": math.log(0.1)}]
-        return JSONResponse(
-            {"choices": [{"message": {"content": "yes"}, "logprobs": {"content": [{"top_logprobs": top}]}}]}
-        )
-
-    return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
 def _events(text: str) -> list[tuple[str, dict]]:
@@ -43,7 +25,7 @@ def _events(text: str) -> list[tuple[str, dict]]:
 
 
 def test_the_llm_grade_streams_after_the_instant_one_and_replaces_it(corpus, tmp_path: Path) -> None:
-    with serve_in_thread(slow_yes_server(0.2), name="slow-yes") as url:
+    with serve_in_thread(yes_llm(0.2), name="slow-yes") as url:
         settings = Settings(
             data_dir=tmp_path / "svc",
             grader="hybrid",
