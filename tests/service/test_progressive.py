@@ -42,6 +42,16 @@ def _one_point_answer(service: InterviewService, question_id: str) -> tuple[str,
     return f"我认为 {ids[0].rsplit('.', 1)[-1]} 是关键。", ids
 
 
+def _answer_one_point(db, released: bool, budget: float):
+    """A fresh interview whose first question got an answer making its first key point only."""
+    grader = SlowJudgeGrader(released=released)
+    service = _service(db, grader, budget=budget)
+    started = service.start(CONFIG)
+    text, ids = _one_point_answer(service, started.interview.state.current.question_id)
+    answered = service.answer(started.session_id, started.token, text)
+    return grader, service, started, text, ids, answered
+
+
 async def _collect(events) -> list[JudgingEvent]:
     return [e async for e in events]
 
@@ -66,11 +76,7 @@ def test_judgements_within_the_budget_decide_the_turn_and_its_follow_up(db) -> N
 
 
 def test_judgements_past_the_budget_land_in_the_stored_turn_and_stream(db) -> None:
-    grader = SlowJudgeGrader(released=False)
-    service = _service(db, grader, budget=0.05)
-    started = service.start(CONFIG)
-    text, ids = _one_point_answer(service, started.interview.state.current.question_id)
-    answered = service.answer(started.session_id, started.token, text)
+    grader, service, started, text, ids, answered = _answer_one_point(db, released=False, budget=0.05)
     assert answered.turn.grade["judging"] == "pending" and answered.turn.grade["score"] == 0
     before = service.transcript(started.session_id, started.token).interview.overall_score()
 
@@ -97,12 +103,8 @@ def test_judgements_past_the_budget_land_in_the_stored_turn_and_stream(db) -> No
 
 
 def test_another_replica_follows_the_judging_in_the_database(db) -> None:
-    grader = SlowJudgeGrader(released=False)
-    service = _service(db, grader, budget=0.0)
+    grader, service, started, *_ = _answer_one_point(db, released=False, budget=0.0)
     other = _service(db, SlowJudgeGrader(), budget=0.0)  # same database, a board of its own
-    started = service.start(CONFIG)
-    text, _ = _one_point_answer(service, started.interview.state.current.question_id)
-    service.answer(started.session_id, started.token, text)
 
     async def follow() -> list[JudgingEvent]:
         stream = other.follow_judging(started.session_id, started.token, 0)
@@ -120,11 +122,7 @@ def test_another_replica_follows_the_judging_in_the_database(db) -> None:
 
 
 def test_a_new_answer_before_the_judgement_keeps_both_turns(db) -> None:
-    grader = SlowJudgeGrader(released=False)
-    service = _service(db, grader, budget=0.0)
-    started = service.start(CONFIG)
-    text, ids = _one_point_answer(service, started.interview.state.current.question_id)
-    service.answer(started.session_id, started.token, text)
+    grader, service, started, text, ids, _ = _answer_one_point(db, released=False, budget=0.0)
     service.answer(started.session_id, started.token, "不知道")  # the follow-up, answered before the LLM finished
     grader.release.set()
     deadline = time.monotonic() + 5
