@@ -8,6 +8,9 @@ verdict, or both). The score is the weighted mean of each point's *credit*, lowe
   0.2 and a complete one near 0.8-0.9; the ramp puts them at 0 and 100. Measured leave-one-dataset-out
   (eval/QUALITY.md), this ramp keeps or raises Pearson on every set but Beetle (where the top saturates),
   while a concave power (p ** 0.6) cost 0.05-0.10 and a steeper ramp (0.15 to 0.7) 0.09-0.17.
+- a point the grader marks *covered* earns at least ``COVERED_CREDIT`` of its weight, so an answer that makes
+  every point scores at least 90 unless a flag lowers it: a person reading "all points covered" beside 78
+  could not tell why.
 - flags: every multiplier applies, then the lowest cap. Both commute, so the order in which a grader
   found its flags never changes the score.
 """
@@ -19,6 +22,7 @@ from typing import Protocol
 
 CREDIT_FLOOR = 0.2
 CREDIT_FULL = 0.85
+COVERED_CREDIT = 0.9
 
 # How each flag lowers the score. ("mul", f) multiplies it, ("cap", c) caps it.
 PENALTIES: dict[str, tuple[str, float]] = {
@@ -36,17 +40,36 @@ PENALTIES: dict[str, tuple[str, float]] = {
 # the grader, an echo of the question and "I don't know" are read from the answer itself.
 SOFT_FLAGS = frozenset({"too_short", "keyword_list", "off_topic", "other_question"})
 
-# The same rules in words (README, grade cards).
-PENALTY_RULES: dict[str, str] = {
-    "instruction_like": "sentences addressed to the grader are removed before grading and the score is halved",
-    "question_echo": "an answer that only repeats the question scores 0",
-    "dont_know": "an answer that is mostly 'I don't know' scores 0",
-    "too_short": "a reply of a few words that makes none of the key points is capped at 10",
-    "keyword_list": "a list of bare terms without claims is capped at 10",
-    "off_topic": "an answer with nothing in common with the question or its reference is capped at 5",
-    "other_question": (
-        "an answer that makes another bank question's points and hardly any of this one's is capped at 10"
-    ),
+# The same rules in words, in each language a candidate reads them in (grade cards, reports).
+PENALTY_RULES: dict[str, dict[str, str]] = {
+    "instruction_like": {
+        "zh": "写给评分者的句子在评分前删去，分数减半",
+        "en": "sentences addressed to the grader are removed before grading and the score is halved",
+    },
+    "question_echo": {
+        "zh": "只是重复题目的回答得 0 分",
+        "en": "an answer that only repeats the question scores 0",
+    },
+    "dont_know": {
+        "zh": "基本上只是说“不知道”的回答得 0 分",
+        "en": "an answer that is mostly 'I don't know' scores 0",
+    },
+    "too_short": {
+        "zh": "只有几个字、没有答到任何要点的回答最多得 10 分",
+        "en": "a reply of a few words that makes none of the key points is capped at 10",
+    },
+    "keyword_list": {
+        "zh": "只罗列术语、没有做出任何论述的回答最多得 10 分",
+        "en": "a list of bare terms without claims is capped at 10",
+    },
+    "off_topic": {
+        "zh": "与题目及参考答案毫无关联的回答最多得 5 分",
+        "en": "an answer with nothing in common with the question or its reference is capped at 5",
+    },
+    "other_question": {
+        "zh": "答的是题库中另一道题的要点、几乎没有答到本题要点的回答最多得 10 分",
+        "en": "an answer that makes another bank question's points and hardly any of this one's is capped at 10",
+    },
 }
 
 
@@ -57,10 +80,14 @@ class PointLike(Protocol):
     @property
     def probability(self) -> float: ...
 
+    @property
+    def covered(self) -> bool: ...
 
-def point_credit(probability: float) -> float:
+
+def point_credit(probability: float, covered: bool = False) -> float:
     """The share of a key point's weight that an answer earns with this probability of making it."""
-    return min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
+    ramp = min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
+    return max(COVERED_CREDIT, ramp) if covered else ramp
 
 
 def coverage(points: Iterable[PointLike]) -> float:
@@ -86,13 +113,14 @@ def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] 
     """The 0-100 score of one answer from its key points' probabilities and weights and its flags."""
     pts = list(points)
     total = sum(p.weight for p in pts)
-    earned = sum(p.weight * point_credit(p.probability) for p in pts) / total if total > 0 else 0.0
+    earned = sum(p.weight * point_credit(p.probability, p.covered) for p in pts) / total if total > 0 else 0.0
     return apply_penalties(100.0 * earned, flags)
 
 
 __all__ = [
     "CREDIT_FLOOR",
     "CREDIT_FULL",
+    "COVERED_CREDIT",
     "PENALTIES",
     "PENALTY_RULES",
     "SOFT_FLAGS",

@@ -5,13 +5,15 @@ are missing and follow-ups remain, it asks about the highest-weight missed point
 in the interview's language, referring to what the candidate did say). A follow-up reply is graded
 against the still-missing points only and merged into the question's record:
 
-    credit(point) = max(credit so far, probability × factor)
+    credit(point) = max(credit so far, point_credit(probability, covered) × factor × flag penalty)
     factor = 1.0 for the first answer, HINT_CREDIT (0.7) for a point recovered after a follow-up
 
-so a point the candidate needed a hint for earns 70 % of its weight. "不知道" / "I don't know" / "skip"
-moves on. After the last question the interview is done and :func:`interviewer.interview.report.build_report`
-summarises it. The whole state is a JSON-serialisable :class:`InterviewState`, so a service can store it
-after every turn and any process can continue it.
+so a covered point earns at least 90 % of its weight, one the candidate needed a hint for 70 % of that, and the
+question's score is the weighted mean of its points' credit. Every turn records that running score and one line
+saying how it was reached (:meth:`Interview.explain`); the header's score is the mean over answered questions.
+"不知道" / "I don't know" / "skip" moves on. After the last question the interview is done and
+:func:`interviewer.interview.report.build_report` summarises it. The whole state is a JSON-serialisable
+:class:`InterviewState`, so a service can store it after every turn and any process can continue it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from interviewer.grading.result import Grade
-from interviewer.grading.scoring import point_credit, score
+from interviewer.grading.scoring import PENALTIES, SOFT_FLAGS, point_credit, score
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Bilingual, KeyPoint, Language, Question
 
@@ -76,12 +78,17 @@ class Turn(BaseModel):
     grade: dict[str, Any] | None = None  # Grade.public(), or None when skipped
     skipped: bool = False
     next: Move
+    # The question's score after this turn (its best attempt plus follow-up credit) and how it was reached; a
+    # follow-up's own grade only covers the points still missing, so its score alone would mislead.
+    question_score: float | None = None
+    explanation: str = ""
 
 
 class QuestionRecord(BaseModel):
     question_id: str
     credit: dict[str, float] = Field(default_factory=dict)  # key point id -> earned share of its weight
     covered: list[str] = Field(default_factory=list)  # key points judged covered so far
+    recovered: list[str] = Field(default_factory=list)  # of those, the ones first covered in a follow-up
     hinted: list[str] = Field(default_factory=list)  # key points a follow-up asked about
     followups: int = 0
     skipped: bool = False
@@ -256,6 +263,8 @@ class Interview:
             grade=grade.public() if grade else None,
             skipped=skipped,
             next=nxt,
+            question_score=self.question_score(record),
+            explanation=self.explain(record),
         )
         state.turns.append(turn)
         state.current = nxt
@@ -265,15 +274,36 @@ class Interview:
         """Replace turn ``index``'s grade and recompute its question's credit from all of that question's turns.
 
         For a final grade that arrives after the instant one (an LLM judging in the background): the moves
-        already made stay as they were; the credit, the covered points and the score follow the new grade.
+        already made stay as they were; the credit, the covered points, the score and each of the question's
+        turns' running score follow the new grade.
         """
         turn = self.state.turns[index]
         turn.grade = grade.public()
         record = next(r for r in self.state.records if r.question_id == turn.question_id)
-        record.credit, record.covered, record.flags = {}, [], []
+        replayed = self._replay(record)
+        record.credit, record.covered, record.recovered, record.flags = (
+            replayed.credit,
+            replayed.covered,
+            replayed.recovered,
+            replayed.flags,
+        )
+
+    def _replay(self, record: QuestionRecord) -> QuestionRecord:
+        """``record``'s credit rebuilt from its question's turns, in order, setting each turn's running score."""
+        scratch = record.model_copy(update={"credit": {}, "covered": [], "recovered": [], "flags": []}, deep=True)
         for t in self.state.turns:
-            if t.question_id == turn.question_id and t.grade is not None:
-                self._merge(record, Grade.model_validate(t.grade), HINT_CREDIT if t.kind == "followup" else 1.0)
+            if t.question_id != record.question_id:
+                continue
+            if t.grade is not None:
+                self._merge(scratch, Grade.model_validate(t.grade), HINT_CREDIT if t.kind == "followup" else 1.0)
+            t.question_score, t.explanation = self.question_score(scratch), self.explain(scratch)
+        return scratch
+
+    def fill_running_scores(self) -> None:
+        """Give turns stored without a running question score (before it was stored) the one they had."""
+        for record in self.state.records:
+            if any(t.question_score is None for t in self.state.turns if t.question_id == record.question_id):
+                self._replay(record)
 
     @staticmethod
     def _merge(record: QuestionRecord, grade: Grade, factor: float) -> None:
@@ -281,11 +311,16 @@ class Interview:
         raw = score(grade.key_points)
         penalty = 1.0 if not grade.flags else min(1.0, grade.score / raw) if raw > 0 else 0.0
         for p in grade.key_points:
-            earned = point_credit(p.probability) * factor * penalty
+            earned = point_credit(p.probability, p.covered) * factor * penalty
             record.credit[p.id] = round(max(record.credit.get(p.id, 0.0), earned), 4)
             if p.covered and penalty > 0 and p.id not in record.covered:
                 record.covered.append(p.id)
-        record.flags = sorted(set(record.flags) | set(grade.flags))
+                if factor < 1.0:
+                    record.recovered.append(p.id)
+        flags = set(record.flags) | set(grade.flags)
+        # A soft flag says an attempt made none of the points ("too short", "another question's answer"); once
+        # any attempt has made one, the question's state contradicts it, so it no longer describes the question.
+        record.flags = sorted(flags - SOFT_FLAGS if record.covered else flags)
 
     @staticmethod
     def _covered(record: QuestionRecord) -> set[str]:
@@ -327,8 +362,33 @@ class Interview:
         return round(100.0 * earned / total, 1) if total else 0.0
 
     def answered_records(self) -> list[QuestionRecord]:
-        asked = self.state.position + (0 if self.done else 1)
-        return self.state.records[: min(asked, len(self.state.records))]
+        """The records of the questions with at least one reply (skips count), in the order asked.
+
+        The question being asked but not yet answered does not count: it would pull the running score
+        towards 0 right after a good answer.
+        """
+        replied = {t.question_id for t in self.state.turns}
+        return [r for r in self.state.records if r.question_id in replied]
+
+    def explain(self, record: QuestionRecord) -> str:
+        """One line, in the interview's language, on how :meth:`question_score` was reached."""
+        q = self.question(record.question_id)
+        t = _EXPLAIN[self.lang]
+        result = f"{self.question_score(record):.0f}/100"
+        if record.skipped and not record.covered:
+            return t["skipped"].format(score=result)
+        ids = {kp.id for kp in q.key_points}
+        covered = [i for i in record.covered if i in ids]
+        recovered = [i for i in record.recovered if i in covered]
+        partial = [kp.id for kp in q.key_points if kp.id not in covered and record.credit.get(kp.id, 0.0) > 0]
+        parts = [t["covered"].format(n=len(covered), total=len(q.key_points))]
+        if recovered:
+            parts.append(t["hinted"].format(n=len(recovered), share=round(HINT_CREDIT * 100)))
+        if partial:
+            parts.append(t["partial"].format(n=len(partial)))
+        if any(f in PENALTIES for f in record.flags):
+            parts.append(t["flags"])
+        return t["join"].join(parts) + f" → {result}"
 
     def overall_score(self) -> float:
         records = self.answered_records()
@@ -336,6 +396,25 @@ class Interview:
             return 0.0
         return round(sum(self.question_score(r) for r in records) / len(records), 1)
 
+
+_EXPLAIN: dict[str, dict[str, str]] = {
+    "zh": {
+        "covered": "答到 {n}/{total} 个要点",
+        "hinted": "其中 {n} 个经提示后答出，按 {share}% 计",
+        "partial": "{n} 个未答全，得部分分",
+        "flags": "因下方标记扣分",
+        "skipped": "已跳过 → {score}",
+        "join": "；",
+    },
+    "en": {
+        "covered": "{n} of {total} key points covered",
+        "hinted": "{n} after a hint, at {share} %",
+        "partial": "partial credit on {n} more",
+        "flags": "lowered by the flags below",
+        "skipped": "skipped → {score}",
+        "join": "; ",
+    },
+}
 
 _DONE: dict[str, str] = {
     "zh": "面试结束，谢谢！下面是你的报告。",
@@ -349,7 +428,9 @@ def resume(bank: Bank, grader: GraderLike, state: InterviewState | dict[str, Any
         state = InterviewState.model_validate_json(state)
     elif isinstance(state, dict):
         state = InterviewState.model_validate(state)
-    return Interview(bank, grader, state)
+    interview = Interview(bank, grader, state)
+    interview.fill_running_scores()
+    return interview
 
 
 __all__: Sequence[str] = [

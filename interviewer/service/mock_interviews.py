@@ -271,9 +271,12 @@ class InterviewService:
             raise IdempotencyMismatch(
                 "this Idempotency-Key was already used with a different answer; use a new key for a new answer"
             )
-        return Answered(
-            prior.index, prior.turn, prior.turn.next.kind == "done", prior.score_so_far or 0.0, replayed=True
-        )
+        turn = prior.turn
+        stored = self.repository.get(session_id) if turn.question_score is None else None
+        if stored is not None:
+            # A turn stored before running scores were: the resumed interview recomputes it from the grades.
+            turn = resume(self.bank, self.grader, stored.state).state.turns[prior.index]
+        return Answered(prior.index, turn, turn.next.kind == "done", prior.score_so_far or 0.0, replayed=True)
 
     def report(self, session_id: str, token: str | None) -> Report:
         return build_report(self.open(session_id, token), self.passages)

@@ -71,6 +71,8 @@ def _stored_turn(row: TurnRecord) -> StoredTurn:
         skipped=row.skipped,
         # Rows from before the move was stored (revision 0003) had it only in the state they were moved from.
         next=Move.model_validate_json(row.next_move) if row.next_move else Move(kind="done", text="", index=0, total=0),
+        question_score=row.question_score,
+        explanation=row.explanation or "",
     )
     return StoredTurn(row.idx, turn, row.score_so_far, row.request_key, row.created_at)
 
@@ -115,6 +117,8 @@ class SessionRepository:
             skipped=turn.skipped,
             next_move=turn.next.model_dump_json(),
             score_so_far=score_so_far,
+            question_score=turn.question_score,
+            explanation=turn.explanation,
             request_key=request_key or None,
         )
         with Session(self.engine) as db:
@@ -140,7 +144,8 @@ class SessionRepository:
 
     def update_turn(self, session_id: str, index: int, state: InterviewState) -> bool:
         """Store a new grade for turn ``index`` (``state.turns[index]``) and the state after it, if no turn landed
-        since ``state`` was read; False when one did (read again and retry)."""
+        since ``state`` was read; False when one did (read again and retry). The running question score of that
+        turn and of the same question's later turns is stored again too: a new grade changes them."""
         turn = state.turns[index]
         with Session(self.engine) as db:
             result = cast(
@@ -162,6 +167,13 @@ class SessionRepository:
                     score=turn.grade["score"] if turn.grade else None,
                 )
             )
+            for later, t in enumerate(state.turns[index:], start=index):
+                if t.question_id == turn.question_id:
+                    db.execute(
+                        update(TurnRecord)
+                        .where(col(TurnRecord.session_id) == session_id, col(TurnRecord.idx) == later)
+                        .values(question_score=t.question_score, explanation=t.explanation)
+                    )
             db.commit()
         return True
 

@@ -51,6 +51,10 @@ class TurnRecord(SQLModel, table=True):
     # turn: with them a retried request gets the same answer back without a second copy of the response.
     next_move: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     score_so_far: float | None = None
+    # The question's score after this turn and the line saying how it was reached (machine.Turn); NULL on rows
+    # from before revision 0004, recomputed from the grades when read.
+    question_score: float | None = None
+    explanation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The client's Idempotency-Key, so a retry is recognised.
     request_key: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=now, sa_type=DateTime(timezone=True))
