@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 import typer
@@ -14,13 +15,46 @@ from interviewer.cli.common import (
 from interviewer.settings import get_settings
 
 if TYPE_CHECKING:
-    pass
+    import uvicorn
+
+
+def browser_url(host: str, port: int) -> str:
+    """The address to open in a browser for a server listening on ``host``: a wildcard address is not one."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"
+    except ValueError:  # a host name
+        pass
+    return f"http://{host}:{port}"
+
+
+def _announcing_server(config: uvicorn.Config) -> uvicorn.Server:
+    """A server that says where to open the page once it listens: the JSON log lines are for machines."""
+    import socket
+
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                port = self.config.port or self.servers[0].sockets[0].getsockname()[1]
+                url = browser_url(self.config.host, port)
+                typer.echo(f"interviewer: open {url} in a browser (API documentation: {url}/docs)", err=True)
+
+    return AnnouncingServer(config)
 
 
 @app.command("serve")
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default from INTERVIEWER_HOST, 127.0.0.1)."),
-    port: int | None = typer.Option(None, help="Port (default from INTERVIEWER_PORT, 8000)."),
+    port: int | None = typer.Option(
+        None, min=0, max=65535, help="Port (default from INTERVIEWER_PORT, 8000; 0 for any free one)."
+    ),
 ) -> None:
     """Run the web service: the API under /v1 and the chat page."""
     import uvicorn
@@ -37,11 +71,15 @@ def serve(
     # log_config=None: uvicorn's loggers go through the app's handler (JSON lines with the request id); the
     # app writes its own access line, so uvicorn's is off. Keep-alive outlasts the 60 s idle timeout of common
     # proxies and clients, so a reused connection is never closed under a request in flight (seen at 5 s).
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(s, corpus),
         host=host or s.host,
-        port=port or s.port,
+        port=port if port is not None else s.port,
         log_config=None,
         access_log=False,
         timeout_keep_alive=65,
     )
+    server = _announcing_server(config)
+    server.run()
+    if not server.started:  # as uvicorn.run: a server that never listened is a failure
+        raise typer.Exit(3)
