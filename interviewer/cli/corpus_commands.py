@@ -1,4 +1,5 @@
-"""`interviewer corpus ...` and `interviewer search`: inspect, validate and extend the bank, search the sources."""
+"""`interviewer topics`, `questions`, `corpus ...` and `search`: list, validate and extend the bank, search the
+sources."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from interviewer.cli.common import (
 from interviewer.grading.selfgrade import FULL_MARKS, grade_references
 from interviewer.knowledge.bank import Bank, BankError, load_bank, validate_bank
 from interviewer.knowledge.ingest import IngestError, document_questions, parse_document
+from interviewer.knowledge.models import LANGUAGES, Language
 from interviewer.knowledge.termcheck import check_terms
 from interviewer.settings import Settings, get_settings
 
@@ -44,25 +46,86 @@ def corpus_stats(
             typer.echo(f"{k:>10}: {v}")
 
 
-@corpus_app.command("topics")
-def corpus_topics(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List topic groups and topics with their question counts (the names `practice --topics` takes)."""
-    s = get_settings()
+LangOpt = typer.Option("zh", "--lang", help="Language of titles and questions: zh or en.")
+
+
+def _bank() -> Bank:
     try:
-        bank = load_bank(s.bank_dir)
+        return load_bank(get_settings().bank_dir)
     except BankError as e:
         fail(str(e))
-    rows: dict[str, list[dict[str, str | int]]] = {
-        group: [{"id": t, "title": bank.topics[t].title.en, "questions": len(bank.by_topic(t))} for t in ids]
+
+
+def _language(lang: str) -> Language:
+    if lang not in LANGUAGES:
+        fail(f"unknown language {lang!r}; use zh or en")
+    return lang
+
+
+@app.command("topics")
+def topics(
+    lang: str = LangOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: [{id, group, questions, title}]."),
+) -> None:
+    """List the topic ids by group, with question counts and titles: what `questions --topic` and
+    `practice --topics` take (a group name, seed or modern, takes all its topics)."""
+    language = _language(lang)
+    bank = _bank()
+    rows = [
+        {"id": t, "group": group, "questions": len(bank.by_topic(t)), "title": bank.topics[t].title.get(language)}
         for group, ids in bank.groups.items()
-    }
+        for t in ids
+    ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    for group, topics in rows.items():
-        typer.echo(f"{group} ({sum(int(t['questions']) for t in topics)} questions)")
-        for t in topics:
-            typer.echo(f"  {t['id']:<24} {t['questions']:>2}  {t['title']}")
+    for group, ids in bank.groups.items():
+        typer.echo(f"{group} ({sum(len(bank.by_topic(t)) for t in ids)} questions)")
+        for row in (r for r in rows if r["group"] == group):
+            typer.echo(f"  {row['id']:<24} {row['questions']:>2}  {row['title']}")
+    typer.echo("\nQuestions of a topic: interviewer questions --topic ID")
+
+
+# The old name, kept so that scripts calling it still work.
+corpus_app.command("topics", hidden=True)(topics)
+
+
+@app.command("questions")
+def questions(
+    topic: list[str] = typer.Option(
+        [],
+        "--topic",
+        help="A topic id or group (seed, modern); repeat or comma-separate; default all. See `interviewer topics`.",
+    ),
+    lang: str = LangOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: [{id, topic, difficulty, key_points, question}]."),
+) -> None:
+    """List the bank's questions: id (what `grade -q` takes), difficulty 1-3, number of key points, the question."""
+    language = _language(lang)
+    bank = _bank()
+    names = [n.strip() for value in topic for n in value.split(",") if n.strip()]
+    try:
+        chosen = bank.expand_topics(names) if names else list(bank.topics)
+    except KeyError as e:
+        fail(f"unknown topic or group: {e.args[0]}; `interviewer topics` lists them")
+    rows = [
+        {
+            "id": q.id,
+            "topic": q.topic,
+            "difficulty": q.difficulty,
+            "key_points": len(q.key_points),
+            "question": q.question.get(language),
+        }
+        for t in chosen
+        for q in bank.by_topic(t)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for t in chosen:
+        typer.echo(f"{t}: {bank.topics[t].title.get(language)}")
+        for row in (r for r in rows if r["topic"] == t):
+            typer.echo(f"  {row['id']:<28} {row['difficulty']}  {row['question']}")
 
 
 @corpus_app.command("validate")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,7 +95,9 @@ def test_broken_bank_is_reported_not_raised(small_env: Path) -> None:
 def test_console_script_fails_without_traceback(tmp_path: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "interviewer.cli", "corpus", "import", str(tmp_path / "x.md")],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.strip().startswith("error:")
@@ -109,3 +112,70 @@ def test_invalid_setting_is_one_line(tmp_path: Path) -> None:
     )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("error: invalid INTERVIEWER_PORT")
+
+
+def test_topics_lists_every_topic_id_with_group_count_and_title_in_the_language() -> None:
+    from interviewer import load_bank
+    from interviewer.settings import get_settings
+
+    bank = load_bank(get_settings().bank_dir)
+    en = runner.invoke(app, ["topics", "--lang", "en", "--json"])
+    zh = runner.invoke(app, ["topics", "--json"])
+    assert en.exit_code == 0 and zh.exit_code == 0, en.output + zh.output
+    rows, rows_zh = json.loads(en.stdout), json.loads(zh.stdout)
+    assert [r["id"] for r in rows] == [t for ids in bank.groups.values() for t in ids] == list(bank.topics)
+    bn = next(r for r in rows if r["id"] == "batch-norm")
+    assert bn["group"] == "seed" and bn["questions"] == len(bank.by_topic("batch-norm")) > 1
+    assert bn["title"] == bank.topics["batch-norm"].title.en
+    assert next(r for r in rows_zh if r["id"] == "batch-norm")["title"] == bank.topics["batch-norm"].title.zh
+    assert {r["group"] for r in rows} == {"seed", "modern"}
+    text = runner.invoke(app, ["topics", "--lang", "en"])
+    assert text.exit_code == 0 and "modern (" in text.stdout
+    assert re.search(rf"^  batch-norm +{bn['questions']}  {re.escape(bn['title'])}$", text.stdout, flags=re.M)
+    assert "interviewer questions --topic" in text.stdout
+
+
+def test_questions_of_a_topic_and_of_a_group() -> None:
+    from interviewer import load_bank
+    from interviewer.settings import get_settings
+
+    bank = load_bank(get_settings().bank_dir)
+    r = runner.invoke(app, ["questions", "--topic", "batch-norm", "--lang", "en", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [q["id"] for q in rows] == [q.id for q in bank.by_topic("batch-norm")]
+    first = bank.by_topic("batch-norm")[0]
+    assert rows[0] == {
+        "id": first.id,
+        "topic": "batch-norm",
+        "difficulty": first.difficulty,
+        "key_points": len(first.key_points),
+        "question": first.question.en,
+    }
+    both = runner.invoke(app, ["questions", "--topic", "batch-norm,optimizers", "--topic", "batch-norm", "--json"])
+    assert {q["topic"] for q in json.loads(both.stdout)} == {"batch-norm", "optimizers"}
+    modern = runner.invoke(app, ["questions", "--topic", "modern", "--json"])
+    assert len(json.loads(modern.stdout)) == sum(len(bank.by_topic(t)) for t in bank.groups["modern"])
+    text = runner.invoke(app, ["questions", "--topic", "batch-norm"])
+    assert text.stdout.startswith(f"batch-norm: {bank.topics['batch-norm'].title.zh}\n")
+    bn_train_test = bank.get("bn-train-test")
+    line = rf"^  bn-train-test +{bn_train_test.difficulty}  {re.escape(bn_train_test.question.zh)}$"
+    assert re.search(line, text.stdout, flags=re.M)
+    everything = runner.invoke(app, ["questions", "--json"])
+    assert len(json.loads(everything.stdout)) == len(bank)
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["questions", "--topic", "batch-norm", "--topic", "no-such-topic"], "unknown topic or group: no-such-topic;"),
+        (["topics", "--lang", "fr"], "unknown language 'fr'; use zh or en"),
+        (["questions", "--lang", "de"], "unknown language 'de'; use zh or en"),
+    ],
+)
+def test_topic_and_language_mistakes_are_one_line(args: list[str], message: str) -> None:
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
+    if "topic" in message:
+        assert "`interviewer topics`" in r.stderr
