@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.grading.result import Grade
 from interviewer.grading.scoring import PENALTIES, SOFT_FLAGS, point_credit, score
+from interviewer.interview.quotes import quote
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Bilingual, KeyPoint, Language, Question
 
@@ -110,6 +111,10 @@ class InterviewState(BaseModel):
 
 # Point-level evidence that a key point was made, whatever the answer as a whole looks like.
 _POINT_EVIDENCE = ("sim_rel", "point_words", "point_grams")
+# An answer that uses every one of a point's curated terms has stated it, whatever the grader concluded: on the
+# development set's partial answers, of the not-covered points whose terms were all there, 138 were labelled
+# made and 5 missing (eval/QUALITY.md). Asking for such a point asks for what the candidate just said.
+STATED_WORDS = 0.999
 
 
 def _narrowed(question: Question, points: list[KeyPoint]) -> Question:
@@ -130,20 +135,29 @@ def followup_target(
 ) -> KeyPoint | None:
     """The key point a follow-up should ask about after ``grade``, or None when nothing important is missing.
 
-    Among the important points neither covered nor asked about yet, the one with the least evidence of its
-    own in the answer (its best sentence's similarity and its words), so the candidate is not asked for what
-    they just said. Measured on the development set's partial answers, this asks about a point the labels
-    mark as missing more often than taking the heaviest missed point (eval/QUALITY.md).
+    Among the important points neither covered, nor asked about yet, nor stated in the answer's own terms
+    (:data:`STATED_WORDS`), the one with the least evidence of its own in the answer (its best sentence's
+    similarity and its words), so the candidate is not asked for what they just said. Measured on the development
+    set's partial answers, this asks about a point the labels mark as missing more often than taking the heaviest
+    missed point (eval/QUALITY.md).
     """
     if not question.key_points:
         return None
     covered = set(covered) | {p.id for p in grade.key_points if p.covered}
     graded = {p.id: p for p in grade.key_points}
     heaviest = max(kp.weight for kp in question.key_points)
+
+    def stated(kp: KeyPoint) -> bool:
+        p = graded.get(kp.id)
+        return p is not None and p.features.get("point_words", 0.0) >= STATED_WORDS
+
     missed = [
         kp
         for kp in question.key_points
-        if kp.id not in covered and kp.id not in hinted and kp.weight >= IMPORTANT_SHARE * heaviest
+        if kp.id not in covered
+        and kp.id not in hinted
+        and kp.weight >= IMPORTANT_SHARE * heaviest
+        and not stated(kp)
     ]
     if not missed:
         return None
@@ -335,7 +349,9 @@ class Interview:
                 record.hinted.append(target.id)
                 return Move(
                     kind="followup",
-                    text=self._followup_text(target.probe.get(self.lang) or target.statement.get(self.lang), grade),
+                    text=self._followup_text(
+                        question, target.probe.get(self.lang) or target.statement.get(self.lang), grade
+                    ),
                     question_id=question.id,
                     point_id=target.id,
                     index=state.position + 1,
@@ -344,15 +360,16 @@ class Interview:
         state.position += 1
         return self._ask(state.position)
 
-    def _followup_text(self, probe: str, grade: Grade) -> str:
-        """The probe, prefixed with what the candidate did get right when there is something to refer to."""
-        said = [p.evidence for p in grade.key_points if p.covered and p.evidence]
-        if not said or said[0] is None:
+    def _followup_text(self, question: Question, probe: str, grade: Grade) -> str:
+        """The probe, prefixed with a clause the candidate got right when one can be quoted (see quotes.py)."""
+        # An answer that fits another question better: whatever it said right was said about that one.
+        if "other_question" in grade.flags:
             return probe
-        quote = said[0].text.strip()
-        if len(quote) > 40:
-            quote = quote[:38].rstrip() + "…"
-        return f"你提到了“{quote}”，这点没错。{probe}" if self.lang == "zh" else f'You said "{quote}" - right. {probe}'
+        by_id = {kp.id: kp for kp in question.key_points}
+        said = quote([(by_id[p.id], p) for p in grade.key_points if p.id in by_id], self.lang)
+        if said is None:
+            return probe
+        return f"你提到了“{said}”，这点没错。{probe}" if self.lang == "zh" else f'You said "{said}" - right. {probe}'
 
     # -- scores ---------------------------------------------------------------------------------------
     def question_score(self, record: QuestionRecord) -> float:
