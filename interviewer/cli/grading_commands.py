@@ -21,34 +21,55 @@ if TYPE_CHECKING:
     pass
 
 
+NO_TARGET = "give a question_id or a reference"  # the resolver's words for the API's fields
+
+
 @app.command("grade")
 def grade(
-    question: str = typer.Option(..., "--question", "-q", help="A bank question id, or the question's text."),
+    question: str | None = typer.Option(
+        None, "--question", "-q", help="A bank question id (see `interviewer questions`), or the question's text."
+    ),
     answer: str = typer.Option(..., "--answer", "-a", help="The answer, or - to read it from standard input."),
+    reference: list[str] = typer.Option(
+        [],
+        "--reference",
+        "-r",
+        help="Grade against this reference answer instead of the bank's; repeat to give its points one by one. "
+        "With -q, the question it answers.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the grade as JSON."),
     grader_name: str | None = typer.Option(
         None, "--grader", help="embedding, llm or hybrid (default from INTERVIEWER_GRADER)."
     ),
     backend: str | None = BackendOpt,
 ) -> None:
-    """Grade one answer: the score, which key points it covers (with the sentence that covers each), flags."""
+    """Grade one answer: the score, which key points it covers (with the sentence that covers each), flags.
+
+    Against a bank question (-q ID or its text), or against your own reference answer (--reference TEXT), whose
+    key points are derived the way `corpus import` derives them.
+    """
     from interviewer.service import Assessor, ServiceError
 
     text = read_answer(answer)
-    if not question.strip():
+    if any(not r.strip() for r in reference):
+        fail("a --reference is empty; give the reference answer's text")
+    q = (question or "").strip()
+    if question is not None and not q and not reference:
         fail("the question is empty; pass a bank question id or the question's text")
+    if not q and not reference:
+        fail("say what to grade against: -q ID_OR_TEXT (a bank question) or --reference TEXT (a reference answer)")
     settings = settings_for(backend)
     grader, resolver = grader_for(settings, grader_name)
     assessor = Assessor(grader, resolver, settings.max_answer_chars)
-    qid = question.strip()
+    in_bank = bool(q) and grader.corpus.bank.get(q) is not None
+    # One text is a reference answer; several are its points, as `reference` in POST /v1/grade.
+    refs: str | list[str] | None = None if not reference else reference[0] if len(reference) == 1 else reference
     try:
-        graded = (
-            assessor.grade_one(text, question_id=qid)
-            if grader.corpus.bank.get(qid)
-            else assessor.grade_one(text, question=question)
+        graded = assessor.grade_one(
+            text, question_id=q if in_bank else None, question=q if q and not in_bank else None, reference=refs
         )
     except ServiceError as e:
-        fail(e.message)
+        fail(e.message.replace(NO_TARGET, "give a bank question id (`interviewer questions`) or --reference TEXT"))
     if as_json:
         typer.echo(json.dumps(graded.grade.public(), ensure_ascii=False, indent=2))
         return

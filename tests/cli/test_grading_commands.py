@@ -7,7 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO
+from interviewer import load_bank
 from interviewer.cli import app
+from interviewer.settings import get_settings
 
 runner = CliRunner()
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"
@@ -58,11 +60,50 @@ def test_grade_card_and_stdin(shared_data: Path) -> None:
     assert "/100" in r.stdout and ("✔" in r.stdout or "✘" in r.stdout)
 
 
+DROPOUT = ["Dropout randomly sets activations to zero during training.", "This reduces overfitting."]
+DROPOUT_ANSWER = "It randomly zeroes activations while training, so the network overfits less."
+
+
+def test_grade_against_references_instead_of_a_bank_question(shared_data: Path, corpus) -> None:
+    args = ["grade", "-a", DROPOUT_ANSWER, "--reference", DROPOUT[0], "-r", DROPOUT[1], "--json"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    g = json.loads(r.stdout)
+    assert g["question_id"].startswith("ref-") and [p["statement"] for p in g["key_points"]] == DROPOUT
+    assert all(p["covered"] for p in g["key_points"]) and g["score"] >= 90
+    # The same path as POST /v1/grade with a `reference`.
+    from interviewer.grading.registry import make_grader
+    from interviewer.knowledge.resolve import QuestionResolver
+    from interviewer.service import Assessor
+
+    assessor = Assessor(make_grader(corpus, get_settings()), QuestionResolver(corpus))
+    same = assessor.grade_one(DROPOUT_ANSWER, reference=DROPOUT).grade.public()
+    assert (g["question_id"], g["score"], g["key_points"]) == (same["question_id"], same["score"], same["key_points"])
+    # One reference text is a whole answer, whose points are derived from it; the card names them.
+    card = runner.invoke(app, ["grade", "-a", "I don't know.", "-r", " ".join(DROPOUT)])
+    assert card.exit_code == 0, card.output
+    assert "/100" in card.stdout and "✘" in card.stdout
+
+
+def test_a_reference_with_a_bank_question_keeps_the_question(shared_data: Path) -> None:
+    reference = "训练时用mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
+    r = runner.invoke(app, ["grade", "-q", "bn-train-test", "-a", reference, "-r", reference, "--json"])
+    assert r.exit_code == 0, r.output
+    g = json.loads(r.stdout)
+    assert g["question_id"] == "bn-train-test" and g["score"] >= 90
+    bank_ids = {kp.id for kp in load_bank(get_settings().bank_dir).get("bn-train-test").key_points}
+    assert not {p["id"] for p in g["key_points"]} & bank_ids  # graded against the reference's own points
+
+
 @pytest.mark.parametrize(
     "args,message",
     [
         (["grade", "-q", "bn-train-test", "-a", "   "], "the answer is empty"),
         (["grade", "-q", "no-such-question-id-at-all zzz", "-a", "x"], "no bank question matches"),
+        (["grade", "-q", "no-such-question-id-at-all zzz", "-a", "x"], "or --reference TEXT"),
+        (["grade", "-a", "x"], "say what to grade against: -q ID_OR_TEXT (a bank question) or --reference TEXT"),
+        (["grade", "-a", "x", "--reference", " "], "a --reference is empty"),
+        (["grade", "-q", " ", "-a", "x"], "the question is empty"),
         (["eval", "missing.jsonl", "--out", "o"], "missing.jsonl: no such file"),
         (["eval", "data.xlsx", "--out", "o"], "unknown answer-set format"),
     ],
