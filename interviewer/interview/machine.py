@@ -25,8 +25,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from interviewer.grading.explain import explain_score
 from interviewer.grading.result import Grade
-from interviewer.grading.scoring import PENALTIES, SOFT_FLAGS, point_credit, score
+from interviewer.grading.scoring import SOFT_FLAGS, point_credit, score
 from interviewer.interview.quotes import quote
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Bilingual, KeyPoint, Language, Question
@@ -390,22 +391,19 @@ class Interview:
     def explain(self, record: QuestionRecord) -> str:
         """One line, in the interview's language, on how :meth:`question_score` was reached."""
         q = self.question(record.question_id)
-        t = _EXPLAIN[self.lang]
-        result = f"{self.question_score(record):.0f}/100"
-        if record.skipped and not record.covered:
-            return t["skipped"].format(score=result)
         ids = {kp.id for kp in q.key_points}
         covered = [i for i in record.covered if i in ids]
-        recovered = [i for i in record.recovered if i in covered]
-        partial = [kp.id for kp in q.key_points if kp.id not in covered and record.credit.get(kp.id, 0.0) > 0]
-        parts = [t["covered"].format(n=len(covered), total=len(q.key_points))]
-        if recovered:
-            parts.append(t["hinted"].format(n=len(recovered), share=round(HINT_CREDIT * 100)))
-        if partial:
-            parts.append(t["partial"].format(n=len(partial)))
-        if any(f in PENALTIES for f in record.flags):
-            parts.append(t["flags"])
-        return t["join"].join(parts) + f" → {result}"
+        return explain_score(
+            self.question_score(record),
+            self.lang,
+            total=len(q.key_points),
+            covered=len(covered),
+            recovered=sum(1 for i in record.recovered if i in covered),
+            hint_share=HINT_CREDIT,
+            partial=sum(1 for kp in q.key_points if kp.id not in covered and record.credit.get(kp.id, 0.0) > 0),
+            flags=record.flags,
+            skipped=record.skipped,
+        )
 
     def overall_score(self) -> float:
         records = self.answered_records()
@@ -413,25 +411,6 @@ class Interview:
             return 0.0
         return round(sum(self.question_score(r) for r in records) / len(records), 1)
 
-
-_EXPLAIN: dict[str, dict[str, str]] = {
-    "zh": {
-        "covered": "答到 {n}/{total} 个要点",
-        "hinted": "其中 {n} 个经提示后答出，按 {share}% 计",
-        "partial": "{n} 个未答全，得部分分",
-        "flags": "因下方标记扣分",
-        "skipped": "已跳过 → {score}",
-        "join": "；",
-    },
-    "en": {
-        "covered": "{n} of {total} key points covered",
-        "hinted": "{n} after a hint, at {share} %",
-        "partial": "partial credit on {n} more",
-        "flags": "lowered by the flags below",
-        "skipped": "skipped → {score}",
-        "join": "; ",
-    },
-}
 
 _DONE: dict[str, str] = {
     "zh": "面试结束，谢谢！下面是你的报告。",

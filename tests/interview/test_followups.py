@@ -97,7 +97,9 @@ STATED = [
 
 
 @pytest.mark.parametrize(("qid", "lang", "answer", "said"), STATED, ids=[s[0] for s in STATED])
-def test_real_answers_are_not_asked_for_what_they_said(corpus, qid: str, lang: str, answer: str, said: set[str]) -> None:
+def test_real_answers_are_not_asked_for_what_they_said(
+    corpus, qid: str, lang: str, answer: str, said: set[str]
+) -> None:
     from interviewer.grading.similarity import Grader
 
     q = corpus.bank.get(qid)

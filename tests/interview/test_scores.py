@@ -141,3 +141,16 @@ def test_turns_stored_without_a_running_score_get_it_back_when_resumed() -> None
     again = resume(BANK, grader, stored)
     assert again.state.turns == interview.state.turns
     assert again.state.records == interview.state.records
+
+
+def test_a_single_grade_is_explained_the_same_way() -> None:
+    from interviewer.grading.explain import explain_grade
+
+    grader = ScriptedGrader()
+    q = BANK.get("bn-train-test")
+    first, second, *_ = [kp.id.rsplit(".", 1)[-1] for kp in q.key_points]
+    grade = grader.then({first: 0.9, second: 0.4}).grade(q, "x")
+    n = len(q.key_points)
+    expected = f"1 of {n} key points covered; partial credit on 1 more → {grade.score:.0f}/100"
+    assert explain_grade(grade, "en") == expected
+    assert explain_grade(grade, "zh") == f"答到 1/{n} 个要点；1 个未答全，得部分分 → {grade.score:.0f}/100"
