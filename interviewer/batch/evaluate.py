@@ -18,14 +18,6 @@ from interviewer.grading.protocol import GraderProtocol as Grader
 from interviewer.knowledge.resolve import QuestionResolver
 
 
-def _count_lines(path: Path) -> int | None:
-    try:
-        with open(path, "rb") as f:
-            return sum(1 for _ in f)
-    except OSError:
-        return None
-
-
 def run_eval(
     path: Path,
     out: Path,
@@ -36,13 +28,15 @@ def run_eval(
     on_problem: Callable[[RowProblem], object] | None = None,
 ) -> dict[str, Any]:
     """Grade every usable row of ``path``; raises AnswerSetError only when the file itself is unreadable."""
-    rows = read_answer_set(path)
+    # Read first, so the progress bar counts rows: a file's lines also hold a CSV header, blank lines and the
+    # line breaks inside quoted answers.
+    rows = list(read_answer_set(path))
     out.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     answers: dict[str, str] = {}
     problems: list[RowProblem] = []
     start = time.perf_counter()
-    bar = tqdm(total=_count_lines(path), unit="answer", disable=not progress, desc=path.name)
+    bar = tqdm(total=len(rows), unit="answer", disable=not progress, desc=path.name)
     with open(out / "results.jsonl", "w", encoding="utf-8") as f:
         for item in grade_rows(grader, resolver, rows, batch_size):
             bar.update(1)
