@@ -18,7 +18,7 @@ from interviewer import Corpus, Settings, __version__, get_settings
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.service import ServiceError, build_services
 
-from .http_errors import service_error
+from .http_errors import not_json, service_error
 from .limits import BodyLimitMiddleware, RateLimiter
 from .observability import Metrics, RequestContextMiddleware, configure_logging, log, metered
 from .routes import admin, grade, health, questions, search, sessions
@@ -61,7 +61,10 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     app.add_exception_handler(ServiceError, service_error)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unsupported = not_json(request, exc.errors())
+        if unsupported is not None:
+            return unsupported
         # One readable sentence instead of pydantic's error list.
         parts = []
         for err in exc.errors():

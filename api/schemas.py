@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, JsonValue, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from interviewer.service import Answered
 
@@ -86,7 +97,43 @@ DIFFICULTY = Annotated[int, Field(ge=1, le=3), BeforeValidator(_json_integer)]
 DIFFICULTY_RANGES: list[JsonValue] = [[lo, hi] for lo in (1, 2, 3) for hi in (1, 2, 3) if lo <= hi]
 
 
-class SessionCreate(BaseModel):
+NULL_IS_DEFAULT = "null or left out: {}."
+
+
+class RequestBody(BaseModel):
+    """A JSON request body: unknown fields are refused, and `null` for an optional field means its default, as
+    leaving it out does (clients that serialise every field send `"topics": null`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {k: v for k, v in data.items() if v is not None or k not in optional}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for name, field in cls.model_fields.items():
+            prop = schema.get("properties", {}).get(name)
+            if field.is_required() or prop is None or _allows_null(prop):
+                continue
+            # The property's own keywords move into the first branch; what describes it stays outside.
+            outer = {k: prop.pop(k) for k in ("title", "description", "default", "examples") if k in prop}
+            default = json.dumps(field.get_default(call_default_factory=True), ensure_ascii=False)
+            outer["description"] = f"{outer.get('description', '')} {NULL_IS_DEFAULT.format(default)}".strip()
+            schema["properties"][name] = {"anyOf": [prop, {"type": "null"}], **outer}
+        return schema
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(option.get("type") == "null" for option in schema.get("anyOf", []))
+
+
+class SessionCreate(RequestBody):
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list,
         max_length=30,
@@ -104,9 +151,9 @@ class SessionCreate(BaseModel):
         description="Lowest and highest difficulty, within 1-3, lowest first.",
         json_schema_extra={"enum": DIFFICULTY_RANGES},
     )
-    seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = None
-
-    model_config = {"extra": "forbid"}
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_json_integer)] | None = Field(
+        default=None, description="Seed for the question order, for a repeatable interview; null: a random order."
+    )
 
     @field_validator("difficulty")
     @classmethod
@@ -135,15 +182,13 @@ class SessionCreated(BaseModel):
     )
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(RequestBody):
     text: str = Field(
         examples=["训练时用当前batch的均值和方差，测试时用训练中滑动平均得到的全局均值和方差。"],
         description="The answer. Control characters are removed; an empty answer gets 400, one over the "
         "server's INTERVIEWER_MAX_ANSWER_CHARS gets 413. Send `skip` to skip the question.",
         json_schema_extra={"minLength": 1, "pattern": HAS_TEXT},
     )
-
-    model_config = {"extra": "forbid"}
 
 
 class AnswerOut(BaseModel):
@@ -209,7 +254,7 @@ def _reference_schema(schema: dict[str, Any]) -> None:
             option["items"].update(minLength=1, pattern=HAS_TEXT)
 
 
-class GradeIn(BaseModel):
+class GradeIn(RequestBody):
     """What to grade against: a bank question id, a free-text question matched to the bank, or a reference
     answer (with an optional question); at least one of them."""
 
@@ -226,7 +271,6 @@ class GradeIn(BaseModel):
     )
 
     model_config = {
-        "extra": "forbid",
         "json_schema_extra": {
             "anyOf": [
                 {"required": ["question_id"], "properties": {"question_id": {"type": "string", "minLength": 1}}},

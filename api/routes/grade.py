@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/grade", tags=["grading"])
 @router.post(
     "",
     summary="Grade one answer, no session",
-    responses={code: {"model": ErrorBody} for code in (400, 404, 413, 422, 429)},
+    responses={code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422, 429)},
     dependencies=[RateLimited],
 )
 def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, Se
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 SessionId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422)}
+# 415: a JSON body sent as something else (api/http_errors.py: not_json).
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 415: {"model": ErrorBody}, 429: {"model": ErrorBody}}
 Authorization = Annotated[str | None, Header()]
 
 
@@ -37,7 +39,7 @@ def _token(authorization: str | None) -> str | None:
     summary="Start an interview",
     description="400 when a topic or group is unknown (see GET /v1/topics, GET /v1/topic-groups) or no question of "
     "the bank matches the topics and difficulty range; 422 when the body does not follow the schema.",
-    responses={**ERRORS, 429: {"model": ErrorBody}},
+    responses=BODY_ERRORS,
     dependencies=[RateLimited],
 )
 def create_session(body: SessionCreate, interviews: InterviewsDep) -> SessionCreated:
@@ -59,7 +61,7 @@ def create_session(body: SessionCreate, interviews: InterviewsDep) -> SessionCre
     summary="Answer the current question",
     description="Send `Idempotency-Key: <unique string>` to make retries safe: a repeated request with the same key "
     "and answer gets the stored response back (header `Idempotent-Replayed: true`) instead of a second turn.",
-    responses={**ERRORS, 429: {"model": ErrorBody}},
+    responses=BODY_ERRORS,
     dependencies=[RateLimited],
 )
 def answer(

@@ -17,6 +17,7 @@ from interviewer import Settings
 API_KEY = "bad-input-key"
 KEY = {"X-API-Key": API_KEY}
 JSON = {"Content-Type": "application/json"}
+NOT_JSON = "send the body as JSON with the header `Content-Type: application/json`"
 BODY_LIMIT = 2_000_000  # INTERVIEWER_MAX_REQUEST_BYTES' default
 ANSWER_LIMIT = 4000  # INTERVIEWER_MAX_ANSWER_CHARS' default
 MB = 1_000_000
@@ -126,20 +127,35 @@ BAD_ANSWERS = [
     ("body-string", {"json": "BN uses batch stats"}, 422, "valid dictionary"),
     ("body-null", {"content": b"null", "headers": JSON}, 422, "valid dictionary"),
     ("empty-body", {"content": b"", "headers": JSON}, 422, "field required"),
+    # A body that is not declared JSON: 415 naming the header, whatever the body holds.
     (
         "text-plain",
         {"content": b"BN uses batch stats", "headers": {"Content-Type": "text/plain"}},
-        422,
-        "valid dictionary",
+        415,
+        NOT_JSON + " (this request's is 'text/plain')",
     ),
     (
         "json-as-text-plain",
-        {"content": b'{"text": "BN"}', "headers": {"Content-Type": "text/plain"}},
-        422,
-        "valid dictionary",
+        {"content": b'{"text": "BN"}', "headers": {"Content-Type": "text/plain; charset=utf-8"}},
+        415,
+        NOT_JSON + " (this request's is 'text/plain')",
     ),
-    ("form-encoded", {"data": {"text": "BN uses batch stats"}}, 422, "valid dictionary"),
-    ("no-content-type", {"content": b'{"text": "BN"}'}, 422, "valid dictionary"),
+    (
+        "form-encoded",
+        {"data": {"text": "BN uses batch stats"}},
+        415,
+        NOT_JSON + " (this request's is 'application/x-www-form-urlencoded')",
+    ),
+    # What `curl -d '{...}'` sends.
+    (
+        "json-as-form",
+        {"content": b'{"text": "BN"}', "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+        415,
+        NOT_JSON,
+    ),
+    ("no-content-type", {"content": b'{"text": "BN"}'}, 415, NOT_JSON + " (this request has none)"),
+    ("empty-form", {"content": b"", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415, NOT_JSON),
+    ("problem-json", {"content": b'{"text": 7}', "headers": {"Content-Type": "application/problem+json"}}, 422, "text"),
     (
         "idempotency-key-too-long",
         {"json": {"text": GOOD}, "headers": {"Idempotency-Key": "k" * 129}},
@@ -299,8 +315,8 @@ BAD_GRADES = [
     (
         "wrong-content-type",
         {"content": json.dumps({**GRADE, "answer": GOOD}).encode(), "headers": {"Content-Type": "text/plain"}},
-        422,
-        "valid dictionary",
+        415,
+        NOT_JSON,
     ),
 ]
 
@@ -334,6 +350,7 @@ GRADED = [
     ),
     # A blank question next to an id is ignored.
     ("blank-question-with-id", {**GRADE, "question": "   ", "answer": "BN"}),
+    ("nulls-next-to-an-id", {**GRADE, "question": None, "reference": None, "answer": "BN"}),
     ("at-the-limit", {**GRADE, "answer": AT_LIMIT}),
 ]
 
@@ -354,7 +371,6 @@ BAD_SESSIONS = [
     ("n-questions-string", {"n_questions": "5"}, 422, "n_questions: input should be a valid integer"),
     ("n-questions-bool", {"n_questions": True}, 422, "n_questions: input should be a valid integer"),
     ("n-questions-fraction", {"n_questions": 2.5}, 422, "n_questions"),
-    ("n-questions-null", {"n_questions": None}, 422, "n_questions"),
     ("max-followups-6", {"max_followups": 6}, 422, "max_followups"),
     ("unknown-topic", {"topics": ["astrology"]}, 400, "unknown topic"),
     ("topics-string", {"topics": "batch-norm"}, 422, "topics"),
@@ -362,7 +378,6 @@ BAD_SESSIONS = [
     ("topics-empty-id", {"topics": [""]}, 422, "topics"),
     ("topics-31", {"topics": ["batch-norm"] * 31}, 422, "topics"),
     ("language-fr", {"language": "fr"}, 422, "language"),
-    ("language-null", {"language": None}, 422, "language"),
     ("difficulty-reversed", {"difficulty": [3, 1]}, 422, "difficulty"),
     ("difficulty-0", {"difficulty": [0, 2]}, 422, "difficulty"),
     ("difficulty-4", {"difficulty": [1, 4]}, 422, "difficulty"),
@@ -385,14 +400,44 @@ def test_bad_session_options_are_refused(client: TestClient, body, status: int, 
     assert _state(client) == before
 
 
+def test_null_for_an_optional_session_option_is_its_default(client: TestClient) -> None:
+    """Clients that serialise every field send null for the ones they leave unset."""
+    options = ("topics", "n_questions", "language", "max_followups", "difficulty", "seed")
+    before = _state(client)
+    r = client.post("/v1/sessions", json=dict.fromkeys(options))
+    assert r.status_code == 201, r.text
+    assert r.json()["language"] == "zh" and r.json()["next"]["total"] == 5
+    auth = {"Authorization": f"Bearer {r.json()['token']}"}
+    config = client.get(f"/v1/sessions/{r.json()['session_id']}", headers=auth).json()["config"]
+    assert config["topics"] == [] and config["n_questions"] == 5 and config["max_followups"] == 2
+    assert tuple(config["difficulty"]) == (1, 3)
+    assert _state(client)[0]["sessions"] == before[0]["sessions"] + 1
+    # Mixed with given values, null still means only "the default" for its own field.
+    r = client.post("/v1/sessions", json={"topics": ["batch-norm"], "n_questions": None, "language": "en"})
+    assert r.status_code == 201 and r.json()["language"] == "en" and r.json()["next"]["total"] == 5
+    # A required field stays required.
+    _clear_4xx(client.post("/v1/grade", json={**GRADE, "answer": None}), 422, "answer: input should be a valid string")
+
+
+def test_the_schema_says_null_is_the_default(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name, field, default in (("SessionCreate", "n_questions", "5"), ("SessionCreate", "topics", "[]")):
+        prop = schemas[name]["properties"][field]
+        assert {"type": "null"} in prop["anyOf"], prop
+        assert prop["description"].endswith(f"null or left out: {default}."), prop
+    assert {"type": "null"} in schemas["GradeIn"]["properties"]["question_id"]["anyOf"]
+    assert "anyOf" not in schemas["AnswerIn"]["properties"]["text"]  # required: null is refused
+
+
 @pytest.mark.parametrize(
     ("content", "headers", "status", "message"),
     [
         (b'{"n_questions": 2', JSON, 422, "json decode error"),
         (b'{"n_questions": "\xff"}', JSON, 400, "parsing the body"),
-        (b"n_questions=2", {"Content-Type": "application/x-www-form-urlencoded"}, 422, "valid dictionary"),
+        (b"n_questions=2", {"Content-Type": "application/x-www-form-urlencoded"}, 415, NOT_JSON),
+        (b'{"n_questions": 2}', {"Content-Type": "application/x-www-form-urlencoded"}, 415, NOT_JSON),
     ],
-    ids=["malformed-json", "invalid-utf8", "form-encoded"],
+    ids=["malformed-json", "invalid-utf8", "form-encoded", "json-as-form"],
 )
 def test_broken_session_bodies_are_refused(
     client: TestClient, content: bytes, headers: dict, status: int, message: str
