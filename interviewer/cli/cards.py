@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from interviewer.grading.explain import explain_grade
 from interviewer.grading.flag_notes import flag_note
 from interviewer.grading.result import Grade
 from interviewer.interview.markup import plain_rich
@@ -54,7 +55,8 @@ def print_grade_card(
 ) -> None:
     """The grade of ``answer`` and the answer itself, in ``lang`` (by default the language of the answer).
 
-    ``explanation`` is one line on how the question's score was reached (an interview's running score).
+    ``explanation`` is one line on how the score was reached: an interview's running score for the question;
+    by default, how this grade reached its own.
     """
     console = console or Console()
     lang = lang or detect_language(answer)
@@ -86,7 +88,6 @@ def print_grade_card(
         parts.append(flags)
     if grade.match_confidence is not None:
         parts.append(Text(t["matched"].format(confidence=grade.match_confidence), style="dim"))
-    if explanation:
-        parts.append(Text(t["how"] + explanation, style="italic"))
+    parts.append(Text(t["how"] + (explanation or explain_grade(grade, lang)), style="italic"))
     console.print(Panel(Group(*parts), title=t["grade"], subtitle=grade.model_id, title_align="left"))
     console.print(Panel(highlighted_answer(answer, grade), title=t["answer"], title_align="left"))
