@@ -191,12 +191,18 @@ class AnswerIn(RequestBody):
     )
 
 
+QUESTION_SCORE = "The question's score after this turn: its best attempt plus follow-up credit."
+EXPLANATION = "One line, in the interview language, on how that score was reached."
+
+
 class AnswerOut(BaseModel):
     turn: int
     grade: dict[str, Any] | None = Field(
         description="The grade card (as `interviewer grade --json`), null when skipped."
     )
     skipped: bool
+    question_score: float | None = Field(description=QUESTION_SCORE)
+    explanation: str = Field(description=EXPLANATION)
     next: MoveOut
     done: bool
     score_so_far: float
@@ -208,6 +214,8 @@ class AnswerOut(BaseModel):
             turn=answered.index,
             grade=turn.grade,
             skipped=turn.skipped,
+            question_score=turn.question_score,
+            explanation=turn.explanation,
             next=MoveOut(**turn.next.model_dump()),
             done=answered.done,
             score_so_far=answered.score_so_far,
@@ -222,6 +230,8 @@ class TurnOut(BaseModel):
     answer: str
     grade: dict[str, Any] | None
     skipped: bool
+    question_score: float | None = Field(description=QUESTION_SCORE)
+    explanation: str = Field(description=EXPLANATION)
     created_at: str
 
 

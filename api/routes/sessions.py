@@ -99,6 +99,8 @@ def get_session(session_id: SessionId, interviews: InterviewsDep, authorization:
                 answer=t.turn.answer,
                 grade=t.turn.grade,
                 skipped=t.turn.skipped,
+                question_score=t.turn.question_score,
+                explanation=t.turn.explanation,
                 created_at=t.created_at.isoformat(),
             )
             for t in transcript.turns

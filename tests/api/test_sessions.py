@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,39 @@ def test_a_whole_interview_over_the_api(client: TestClient) -> None:
     assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
     r = client.post(f"/v1/sessions/{sid}/answers", json={"text": "again"}, headers=h)
     assert r.status_code == 409 and "finished" in r.json()["detail"]
+
+
+PARTIAL = {
+    "zh": ("训练时BN用当前mini-batch的均值和方差。", "测试时用滑动平均的全局均值和方差。"),
+    "en": ("In training BN uses the mini-batch mean and variance.", "At test time it uses running averages."),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_each_turn_says_its_question_score_and_how_it_was_reached(client: TestClient, lang: str) -> None:
+    sid, h = _start(client, language=lang)
+    assert json.loads(h.pop("x-first"))["question_id"] == "bn-train-test"
+    answered = []
+    for text in (*PARTIAL[lang], "skip"):
+        r = client.post(f"/v1/sessions/{sid}/answers", json={"text": text}, headers=h)
+        assert r.status_code == 200, r.text
+        answered.append(r.json())
+    first, followup, skipped = answered
+    assert first["next"]["kind"] == "followup" and followup["next"]["kind"] == "question"
+    # A first attempt scores as graded; a follow-up's grade covers only the missing points, the question's score
+    # keeps the best of both.
+    assert 0 < first["question_score"] < 100 and abs(first["question_score"] - first["grade"]["score"]) < 0.5
+    assert followup["question_score"] >= first["question_score"]
+    assert skipped["skipped"] and skipped["grade"] is None and skipped["question_score"] == 0
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for body in answered:
+        assert body["explanation"] and "\n" not in body["explanation"]
+        assert bool(cjk.search(body["explanation"])) == (lang == "zh"), body["explanation"]
+        assert f"{round(body['question_score'])}/100" in body["explanation"]
+    transcript = client.get(f"/v1/sessions/{sid}", headers=h).json()["transcript"]
+    assert [(t["question_score"], t["explanation"]) for t in transcript] == [
+        (b["question_score"], b["explanation"]) for b in answered
+    ]
 
 
 def test_restart_loses_nothing_and_the_interview_continues(corpus, data_dir: Path) -> None:
