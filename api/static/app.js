@@ -1,183 +1,18 @@
-// The chat page of "interviewer": plain ES module, no dependencies, no build step.
+// The chat page of "interviewer": plain ES modules, no dependencies, no build step.
 //
 // Safety rule: every piece of text that came from the candidate or the API is put into the DOM with
-// text nodes (Element.append(string) / textContent). Nothing here ever assigns innerHTML.
+// text nodes (Element.append(string) / textContent). Nothing here ever assigns innerHTML. The only markup the page
+// adds to text is KaTeX's typesetting of TeX in texts the page wrote itself (math.js), never in an answer.
+//
+// Every string a candidate sees comes from strings.json, in the interview's language (i18n.js).
+
+import { el } from "./dom.js";
+import { follow, initFollow, refollow } from "./follow.js";
+import { fmt, loadStrings, stringsFor } from "./i18n.js";
+import { NO_MATH_CLASS, renderMath, spokenText } from "./math.js";
+import { createDictation, createReader } from "./voice.js";
 
 const STORAGE_KEY = "interviewer.session";
-
-// ---------------------------------------------------------------------------------------------------
-// UI strings
-// ---------------------------------------------------------------------------------------------------
-const I18N = {
-  zh: {
-    htmlLang: "zh-CN",
-    title: "模拟机器学习面试",
-    intro: "选择主题和题量，开始一场模拟面试。每次回答后都会看到评分卡：覆盖了哪些要点、依据是回答中的哪一句。",
-    topics: "主题",
-    topicsHint: "不选则从全部主题中出题。",
-    selectGroup: "选择/取消本组",
-    groups: { seed: "经典基础（源文章 24 题）", modern: "当下常考（Transformer、训练、生成模型等，项目自撰）" },
-    selectAll: "全选",
-    selectNone: "清空",
-    questionsCount: (n) => `${n} 题`,
-    loadingTopics: "正在加载主题…",
-    language: "语言",
-    nQuestions: "题目数量",
-    maxFollowups: "每题最多追问",
-    start: "开始面试",
-    starting: "正在开始…",
-    newInterview: "开始新面试",
-    questionLabel: (i, n) => `题 ${i}/${n}`,
-    followup: "追问",
-    nextQuestion: "下一题",
-    finished: "面试结束",
-    interviewer: "面试官",
-    you: "你",
-    yourAnswer: "你的回答",
-    placeholder: "输入你的回答…",
-    enterHint: "Enter 发送 · Shift+Enter 换行",
-    send: "发送",
-    sending: "评分中…",
-    skip: "跳过",
-    grading: "正在评分…",
-    judging: "LLM 正在逐条复核要点…",
-    judged: "LLM 已复核",
-    score: "得分",
-    scoreSoFar: (s) => `当前得分 ${s}`,
-    progress: (i, n) => `第 ${i}/${n} 题`,
-    followupGrade: "追问评分：只看此前遗漏的要点",
-    skippedCard: "已跳过，本题不计这次回答的分。",
-    covered: "已覆盖",
-    notCovered: "未覆盖",
-    probability: "概率",
-    evidence: "依据",
-    keyPointN: (n) => `要点 ${n}`,
-    noPoints: "没有需要评分的要点。",
-    reportTitle: "面试报告",
-    overall: "总分",
-    byTopic: "各主题得分",
-    byQuestion: "逐题得分",
-    coveredPts: "答到的要点",
-    hintedSuffix: "（经提示后答出）",
-    missedPts: "遗漏的要点",
-    none: "无",
-    reference: "参考答案",
-    toRead: "建议阅读",
-    skippedQ: "已跳过",
-    strengths: "优势",
-    gaps: "不足",
-    loadingReport: "正在生成报告…",
-    openHtml: "打开 HTML 报告",
-    downloadMd: "下载 Markdown",
-    preparing: "准备中…",
-    retry: "重试",
-    networkError: "网络错误，请检查连接后重试。",
-    sessionLost: "找不到之前的面试（可能已失效），请重新开始。",
-    errors: {
-      400: "请求无效",
-      401: "会话令牌无效",
-      404: "找不到",
-      409: "冲突",
-      413: "回答太长",
-      422: "请求格式错误",
-      503: "服务暂时不可用",
-      default: "出错了",
-    },
-    flags: {
-      instruction_like: "疑似指令注入",
-      question_echo: "复述题目",
-      dont_know: "表示不知道",
-      too_short: "内容过短",
-      keyword_list: "关键词堆砌",
-      off_topic: "离题",
-      other_question: "更像另一道题的答案",
-    },
-  },
-  en: {
-    htmlLang: "en",
-    title: "Mock ML interview",
-    intro: "Pick topics and a length, then answer like in a real interview. After every reply you get a grade card: which key points you covered and which sentence of your answer shows it.",
-    topics: "Topics",
-    topicsHint: "Select none to draw from all topics.",
-    selectGroup: "Select/clear group",
-    groups: { seed: "Foundations (the source article's 24 topics)", modern: "Asked today (transformers, training, generative models; the project's own notes)" },
-    selectAll: "Select all",
-    selectNone: "Clear",
-    questionsCount: (n) => `${n} q.`,
-    loadingTopics: "Loading topics…",
-    language: "Language",
-    nQuestions: "Questions",
-    maxFollowups: "Max follow-ups",
-    start: "Start interview",
-    starting: "Starting…",
-    newInterview: "New interview",
-    questionLabel: (i, n) => `Question ${i}/${n}`,
-    followup: "Follow-up",
-    nextQuestion: "Next question",
-    finished: "Interview finished",
-    interviewer: "Interviewer",
-    you: "You",
-    yourAnswer: "Your answer",
-    placeholder: "Type your answer…",
-    enterHint: "Enter sends · Shift+Enter new line",
-    send: "Send",
-    sending: "Grading…",
-    skip: "Skip",
-    grading: "Grading…",
-    judging: "The LLM is checking the key points…",
-    judged: "checked by the LLM",
-    score: "Score",
-    scoreSoFar: (s) => `Score so far ${s}`,
-    progress: (i, n) => `Question ${i}/${n}`,
-    followupGrade: "Follow-up grade: only the points still missing",
-    skippedCard: "Skipped - this reply earns no points.",
-    covered: "covered",
-    notCovered: "not covered",
-    probability: "probability",
-    evidence: "Evidence",
-    keyPointN: (n) => `Key point ${n}`,
-    noPoints: "No key points to grade.",
-    reportTitle: "Interview report",
-    overall: "Overall score",
-    byTopic: "Score by topic",
-    byQuestion: "Score by question",
-    coveredPts: "Points covered",
-    hintedSuffix: " (after a hint)",
-    missedPts: "Points missed",
-    none: "none",
-    reference: "Reference answer",
-    toRead: "What to read",
-    skippedQ: "skipped",
-    strengths: "Strengths",
-    gaps: "Gaps",
-    loadingReport: "Preparing the report…",
-    openHtml: "Open HTML report",
-    downloadMd: "Download Markdown",
-    preparing: "Preparing…",
-    retry: "Retry",
-    networkError: "Network error - check the connection and try again.",
-    sessionLost: "The previous interview could not be found (it may have expired). Please start a new one.",
-    errors: {
-      400: "Invalid request",
-      401: "Invalid session token",
-      404: "Not found",
-      409: "Conflict",
-      413: "Answer too long",
-      422: "Malformed request",
-      503: "Service temporarily unavailable",
-      default: "Something went wrong",
-    },
-    flags: {
-      instruction_like: "Instruction-like text",
-      question_echo: "Repeats the question",
-      dont_know: "Says \u201cI don't know\u201d",
-      too_short: "Too short",
-      keyword_list: "Keyword list",
-      off_topic: "Off topic",
-      other_question: "Fits another question",
-    },
-  },
-};
 
 // ---------------------------------------------------------------------------------------------------
 // State and DOM handles
@@ -188,6 +23,7 @@ const state = {
   token: null,
   total: 0,
   index: 0,
+  answered: 0,
   waiting: false,
   done: false,
   topics: null,
@@ -197,23 +33,11 @@ const state = {
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const ui = {};
+let dictation = null;
+let reader = null;
 
 function t() {
-  return I18N[state.lang] || I18N.en;
-}
-
-/** Create an element. attrs: plain attributes (and `class`); children: nodes or strings (as text). */
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : String(c));
-  }
-  return node;
+  return stringsFor(state.lang);
 }
 
 function guessLang() {
@@ -268,16 +92,26 @@ async function api(path, { method = "GET", body, auth = false, as = "json" } = {
   return res.json();
 }
 
-function errorText(err) {
-  if (!(err instanceof ApiError)) return `${t().errors.default}: ${err && err.message ? err.message : err}`;
-  if (err.status === 0) return t().networkError;
-  const head = t().errors[err.status] || t().errors.default;
-  return err.detail ? `${head}: ${err.detail}` : head;
+/**
+ * What to tell the candidate about a failed request, in the interview language. The server's own detail is in
+ * English, so it is kept out of the message (showError puts it in data-detail for whoever debugs the page).
+ * table: a string table with messages for this request's statuses, before the generic ones.
+ */
+function errorText(err, table = null) {
+  const s = t();
+  if (!(err instanceof ApiError)) {
+    console.error(err);
+    return s.errors.default;
+  }
+  if (err.status === 0) return s.networkError;
+  return (table && table[err.status]) || s.errors[err.status] || s.errors.default;
 }
 
-function showError(node, message) {
+function showError(node, message, err = null) {
   node.textContent = message || "";
   node.hidden = !message;
+  if (err instanceof ApiError && err.detail) node.dataset.detail = err.detail;
+  else delete node.dataset.detail;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -319,7 +153,9 @@ function applyI18n() {
     const v = s[node.dataset.i18n];
     if (typeof v === "string") node.textContent = v;
   }
+  for (const option of ui.language.options) option.textContent = s.languageNames[option.value] || option.value;
   ui.answer.placeholder = s.placeholder;
+  if (dictation) dictation.relabel();
   if (state.topics) renderTopics(state.topics);
   updateStatus();
 }
@@ -329,11 +165,12 @@ function updateStatus(scoreSoFar) {
   const inSession = Boolean(state.sid);
   ui.newInterview.hidden = !inSession;
   ui.progress.hidden = !inSession || !state.total;
-  if (inSession && state.total) ui.progress.textContent = s.progress(Math.max(1, state.index), state.total);
-  if (scoreSoFar !== undefined) ui.score.dataset.value = String(scoreSoFar);
+  if (inSession && state.total) ui.progress.textContent = fmt(s.progress, { i: Math.max(1, state.index), n: state.total });
+  // The running score is the server's score_so_far as given (it counts only the questions answered so far).
+  if (scoreSoFar !== undefined && scoreSoFar !== null) ui.score.dataset.value = String(scoreSoFar);
   const v = ui.score.dataset.value;
   ui.score.hidden = !inSession || v === undefined;
-  if (v !== undefined) ui.score.textContent = s.scoreSoFar(fmtScore(v));
+  if (v !== undefined) ui.score.textContent = fmt(s.scoreSoFar, { s: fmtScore(v) });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -359,7 +196,7 @@ function renderTopics(topics) {
       { class: "topic" },
       el("input", { type: "checkbox", value: tp.id, "data-testid": `topic-${tp.id}`, "data-group": tp.group || "other", checked: checked.has(tp.id) }),
       el("span", { class: "topic-title" }, state.lang === "zh" ? tp.title_zh : tp.title_en),
-      el("span", { class: "topic-count" }, s.questionsCount(tp.questions)),
+      el("span", { class: "topic-count" }, fmt(s.questionsCount, { n: tp.questions })),
     );
   const nodes = [];
   for (const [g, members] of groups) {
@@ -377,7 +214,7 @@ function renderTopics(topics) {
           "div",
           { class: "topic-group", "data-testid": `group-header-${g}` },
           el("span", { class: "topic-group-title" }, (s.groups && s.groups[g]) || g),
-          el("span", { class: "topic-count" }, s.questionsCount(total)),
+          el("span", { class: "topic-count" }, fmt(s.questionsCount, { n: total })),
           toggle,
         ),
       );
@@ -391,7 +228,7 @@ function renderTopics(topics) {
 async function showStart(message) {
   state.sid = state.token = null;
   state.done = false;
-  state.total = state.index = 0;
+  state.total = state.index = state.answered = 0;
   delete ui.score.dataset.value;
   ui.chat.hidden = true;
   ui.start.hidden = false;
@@ -406,7 +243,7 @@ async function showStart(message) {
       renderTopics(state.topics);
     } catch (err) {
       ui.topicList.replaceChildren();
-      showError(ui.startError, errorText(err));
+      showError(ui.startError, errorText(err), err);
     }
   }
 }
@@ -432,9 +269,10 @@ async function startInterview(ev) {
     state.lang = res.language === "en" ? "en" : "zh";
     saveSession();
     openChat();
-    handleNext(res.next);
+    const prompt = handleNext(res.next);
+    follow(prompt, prompt, ui.composer);
   } catch (err) {
-    showError(ui.startError, errorText(err));
+    showError(ui.startError, errorText(err), err);
   } finally {
     ui.startButton.disabled = false;
     ui.startButton.textContent = t().start;
@@ -448,6 +286,7 @@ function openChat() {
   for (const u of state.blobUrls) URL.revokeObjectURL(u);
   state.blobUrls = [];
   state.done = false;
+  state.answered = 0;
   ui.start.hidden = true;
   ui.chat.hidden = false;
   ui.log.replaceChildren();
@@ -456,10 +295,7 @@ function openChat() {
   applyI18n();
 }
 
-function scrollTo(node) {
-  if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest", behavior: "smooth" });
-}
-
+/** The interviewer's message for a move; its bubble's text is typeset (TeX) and can be read aloud. */
 function renderMove(move) {
   const s = t();
   const nodes = [];
@@ -471,23 +307,34 @@ function renderMove(move) {
   }
   const tags = [];
   if (move.kind !== "done") {
-    tags.push(el("span", { class: "tag", "data-testid": "question-label" }, s.questionLabel(move.index, move.total)));
+    tags.push(el("span", { class: "tag", "data-testid": "question-label" }, fmt(s.questionLabel, { i: move.index, n: move.total })));
   }
   if (move.kind === "followup") tags.push(el("span", { class: "tag followup", "data-testid": "followup-label" }, s.followup));
+  const bubble = el("div", { class: "bubble" });
+  setBubbleText(bubble, move.text || "");
+  const speak = reader.button(() => bubble.dataset.source || "");
   nodes.push(
     el(
       "div",
       { class: `msg interviewer ${move.kind}`, "data-testid": "msg-interviewer", "data-kind": move.kind },
-      el("div", { class: "meta" }, el("span", { class: "who" }, s.interviewer), ...tags),
-      el("div", { class: "bubble" }, move.text || ""),
+      el("div", { class: "meta" }, el("span", { class: "who" }, s.interviewer), ...tags, speak),
+      bubble,
     ),
   );
   ui.log.append(...nodes);
   return nodes[nodes.length - 1];
 }
 
-function handleNext(move, { scroll = true } = {}) {
-  if (!move) return;
+/** Put an interviewer text into a bubble: typeset, with its source kept for reading aloud. */
+function setBubbleText(bubble, text) {
+  bubble.dataset.source = spokenText(text);
+  bubble.textContent = text;
+  renderMath(bubble);
+}
+
+/** Show the next move; returns the message node of a question or follow-up (undefined when done). */
+function handleNext(move) {
+  if (!move) return undefined;
   state.total = move.total || state.total;
   if (move.kind !== "done") state.index = move.index;
   const node = renderMove(move);
@@ -495,12 +342,11 @@ function handleNext(move, { scroll = true } = {}) {
   if (move.kind === "done") {
     ui.composer.hidden = true;
     finish();
-    return;
+    return node;
   }
   ui.composer.hidden = false;
   setWaiting(false);
-  if (move.kind === "followup" && scroll) streamFollowup(node);
-  if (scroll) scrollTo(ui.composer);
+  if (move.kind === "followup") streamFollowup(node);
   ui.answer.focus({ preventScroll: true });
   return node;
 }
@@ -550,7 +396,7 @@ async function readEvents(url, onEvent) {
   return true;
 }
 
-/** Read a stream of {text} deltas into a bubble; keep what is there if it fails. */
+/** Read a stream of {text} deltas into a bubble; keep what is there if it fails. The chat follows it as it grows. */
 async function streamInto(url, bubble) {
   let text = "";
   await readEvents(url, (event, payload) => {
@@ -558,32 +404,63 @@ async function streamInto(url, bubble) {
       text += payload.text || "";
       bubble.textContent = text;
     } else if (event === "done") {
-      bubble.textContent = payload.text || bubble.textContent;
+      setBubbleText(bubble, payload.text || text || bubble.textContent);
       if (String(payload.origin).startsWith("llm") && payload.sources && payload.sources.length) {
         bubble.append(el("div", { class: "sources", "data-testid": "stream-sources" }, payload.sources.join(" · ")));
       }
     }
+    refollow();
   });
 }
 
 /**
  * The embedding grade is shown at once; with an LLM grader its judgements follow, one key point at a time, and
  * the card is redrawn with each (server-sent events from /turns/{n}/judging). If the stream fails, the card keeps
- * what it shows and the transcript or the report has the final grade.
+ * what it shows and the transcript or the report has the final grade. The judged grade can change the question's
+ * score, so at the end the turn and the running score are read again from the session.
  */
-async function streamJudging(node, turn, answer, kind) {
+async function streamJudging(node, turn, answer, kind, extra) {
   const note = el("div", { class: "judging", "data-testid": "judging" }, el("span", { class: "spinner", "aria-hidden": "true" }), t().judging);
   node.append(note);
+  let current = { ...extra };
   const redraw = (grade, final) => {
-    const card = gradeCard(answer, grade, kind, false);
+    const card = gradeCard(answer, grade, kind, false, current);
     card.dataset.judging = final ? "done" : "pending";
     if (final) card.querySelector(".card-head-text").append(el("span", { class: "badge judged", "data-testid": "judged" }, t().judged));
     node.querySelector('[data-testid="grade-card"]').replaceWith(card);
+    refollow();
+    return card;
   };
+  let last = null;
   await readEvents(`/v1/sessions/${state.sid}/turns/${turn}/judging`, (event, payload) => {
-    if (payload.grade) redraw(payload.grade, event === "final");
+    if (!payload.grade) return;
+    if (payload.question_score !== undefined) current = { questionScore: payload.question_score, explanation: payload.explanation };
+    last = { grade: payload.grade, final: event === "final" };
+    redraw(last.grade, last.final);
   });
   note.remove();
+  if (last && last.final) await refreshTurn(node, turn, answer, kind, last.grade);
+}
+
+/** Read a turn's question score and explanation, and the running score, from the session after judging. */
+async function refreshTurn(node, turn, answer, kind, grade) {
+  const answeredBefore = state.answered;
+  let session;
+  try {
+    session = await api(`/v1/sessions/${encodeURIComponent(state.sid)}`, { auth: true });
+  } catch {
+    return; // the card keeps what it shows
+  }
+  const stored = (session.transcript || []).find((x) => x.turn === turn);
+  if (stored && stored.question_score !== undefined) {
+    const card = gradeCard(answer, stored.grade || grade, kind, false, turnExtra(stored));
+    card.dataset.judging = "done";
+    card.querySelector(".card-head-text").append(el("span", { class: "badge judged", "data-testid": "judged" }, t().judged));
+    node.querySelector('[data-testid="grade-card"]').replaceWith(card);
+    refollow();
+  }
+  // A later answer's response carries a newer running score than this read may have seen.
+  if (state.answered === answeredBefore) updateStatus(session.score_so_far);
 }
 
 function setWaiting(on) {
@@ -601,14 +478,19 @@ function candidateMessage(text) {
     "div",
     { class: "msg candidate pending", "data-testid": "msg-candidate" },
     el("div", { class: "meta" }, el("span", { class: "who" }, s.you)),
-    el("div", { class: "bubble answer-text", "data-testid": "pending-answer" }, text),
+    el("div", { class: `bubble answer-text ${NO_MATH_CLASS}`, "data-testid": "pending-answer" }, text),
     el("div", { class: "grading", "data-testid": "grading" }, el("span", { class: "spinner", "aria-hidden": "true" }), s.grading),
   );
 }
 
-function finishCandidateMessage(node, text, grade, kind, skipped) {
+function finishCandidateMessage(node, text, grade, kind, skipped, extra) {
   node.classList.remove("pending");
-  node.replaceChildren(el("div", { class: "meta" }, el("span", { class: "who" }, t().you)), gradeCard(text, grade, kind, skipped));
+  node.replaceChildren(el("div", { class: "meta" }, el("span", { class: "who" }, t().you)), gradeCard(text, grade, kind, skipped, extra));
+}
+
+/** The question's score after a turn and how it was reached, when the server sends them (else undefined). */
+function turnExtra(x) {
+  return { questionScore: x.question_score, explanation: x.explanation };
 }
 
 // Map [start, end) code-point offsets (as the Python server counts) to UTF-16 offsets (as JS counts).
@@ -665,7 +547,7 @@ function highlightedAnswer(answer, points) {
           class: "evidence",
           "data-testid": "evidence",
           "data-kp": ids.join(" "),
-          title: hits.map((h) => `${s.keyPointN(h.i + 1)}: ${points[h.i].statement}`).join("\n"),
+          title: hits.map((h) => `${fmt(s.keyPointN, { n: h.i + 1 })}: ${points[h.i].statement}`).join("\n"),
         },
         piece,
       ),
@@ -674,45 +556,85 @@ function highlightedAnswer(answer, points) {
   return out;
 }
 
+function flagName(f) {
+  const names = t().flags;
+  return names[f] || names.unknown;
+}
+
 function flagBadges(flags, details) {
-  const s = t();
   return (flags || []).map((f) =>
-    el(
-      "span",
-      { class: `badge flag flag-${f}`, "data-testid": "flag", "data-flag": f, title: (details && details[f]) || f },
-      s.flags[f] || f,
-    ),
+    el("span", { class: `badge flag flag-${f}`, "data-testid": "flag", "data-flag": f, title: (details && details[f]) || null }, flagName(f)),
   );
 }
 
-function gradeCard(answer, grade, kind, skipped) {
+/** Each flag's explanation, as the server words it (grade.flag_details). */
+function flagDetails(flags, details) {
+  const lines = (flags || []).filter((f) => details && details[f]);
+  if (!lines.length) return null;
+  return el(
+    "ul",
+    { class: "flag-details", "data-testid": "flag-details" },
+    ...lines.map((f) => el("li", { "data-flag": f }, el("span", { class: "flag-name" }, flagName(f)), el("span", {}, details[f]))),
+  );
+}
+
+/** The card's big number: the question's score after this turn when the server gives it, else the answer's grade. */
+function cardScore(s, value, fromQuestion) {
+  const score = fmtScore(value);
+  return el(
+    "span",
+    {
+      class: `score ${scoreClass(score)}`,
+      "data-testid": "grade-score",
+      "data-score": score,
+      "data-source": fromQuestion ? "question" : "grade",
+      "aria-label": fmt(s.scoreAria, { score }),
+    },
+    String(score),
+    el("small", {}, "/100"),
+  );
+}
+
+function explanationLine(text, testid = "score-explanation") {
+  return text ? el("p", { class: "explanation", "data-testid": testid }, text) : null;
+}
+
+function gradeCard(answer, grade, kind, skipped, extra = {}) {
   const s = t();
+  const hasQuestionScore = typeof extra.questionScore === "number";
   if (!grade) {
     return el(
       "section",
       { class: "card skipped", "data-testid": "grade-card", "data-skipped": "true" },
-      el("div", { class: "bubble answer-text", "data-testid": "card-answer" }, answer),
+      hasQuestionScore || extra.explanation
+        ? el(
+            "header",
+            { class: "card-head" },
+            el("div", { class: "card-head-row" }, hasQuestionScore ? cardScore(s, extra.questionScore, true) : null),
+            explanationLine(extra.explanation),
+          )
+        : null,
+      el("div", { class: `bubble answer-text ${NO_MATH_CLASS}`, "data-testid": "card-answer" }, answer),
       el("p", { class: "card-note" }, s.skippedCard),
     );
   }
   const points = grade.key_points || [];
-  const score = fmtScore(grade.score);
   const header = el(
     "header",
     { class: "card-head" },
     el(
-      "span",
-      { class: `score ${scoreClass(score)}`, "data-testid": "grade-score", "aria-label": `${s.score} ${score}/100` },
-      String(score),
-      el("small", {}, "/100"),
-    ),
-    el(
       "div",
-      { class: "card-head-text" },
-      kind === "followup" ? el("span", { class: "card-kind" }, s.followupGrade) : null,
-      skipped ? el("span", { class: "badge skipped-badge" }, s.skippedQ) : null,
-      el("div", { class: "flags" }, ...flagBadges(grade.flags, grade.flag_details)),
+      { class: "card-head-row" },
+      cardScore(s, hasQuestionScore ? extra.questionScore : grade.score, hasQuestionScore),
+      el(
+        "div",
+        { class: "card-head-text" },
+        kind === "followup" ? el("span", { class: "card-kind" }, s.followupGrade) : null,
+        skipped ? el("span", { class: "badge skipped-badge" }, s.skippedQ) : null,
+        el("div", { class: "flags" }, ...flagBadges(grade.flags, grade.flag_details)),
+      ),
     ),
+    explanationLine(extra.explanation),
   );
   const list = el(
     "ol",
@@ -735,7 +657,7 @@ function gradeCard(answer, grade, kind, skipped) {
         el(
           "div",
           { class: "kp-body" },
-          el("div", { class: "kp-statement" }, el("span", { class: "kp-num" }, `${i + 1}.`), p.statement),
+          el("div", { class: "kp-statement" }, el("span", { class: "kp-num" }, `${i + 1}.`), renderMath(el("span", {}, p.statement))),
           el(
             "div",
             { class: "kp-prob", "data-testid": "kp-probability" },
@@ -745,7 +667,7 @@ function gradeCard(answer, grade, kind, skipped) {
           p.covered && p.evidence
             ? el(
                 "div",
-                { class: "kp-evidence", "data-testid": "kp-evidence" },
+                { class: `kp-evidence ${NO_MATH_CLASS}`, "data-testid": "kp-evidence" },
                 el("span", { class: "label" }, `${s.evidence}: `),
                 el("q", {}, p.evidence.text),
               )
@@ -758,7 +680,8 @@ function gradeCard(answer, grade, kind, skipped) {
     "section",
     { class: "card", "data-testid": "grade-card", "data-skipped": skipped ? "true" : "false" },
     header,
-    el("div", { class: "bubble answer-text", "data-testid": "card-answer" }, ...highlightedAnswer(answer, points)),
+    flagDetails(grade.flags, grade.flag_details),
+    el("div", { class: `bubble answer-text ${NO_MATH_CLASS}`, "data-testid": "card-answer" }, ...highlightedAnswer(answer, points)),
     points.length ? list : el("p", { class: "card-note" }, s.noPoints),
   );
   // Pointing at a key point lights up its evidence in the answer.
@@ -783,6 +706,8 @@ function probFill(p) {
 
 async function sendAnswer(text) {
   if (state.waiting || state.done || !state.sid) return;
+  // Words still being recognised would land in the box after it was cleared: dictation ends with the send.
+  dictation.abort();
   const fromBox = text === undefined;
   if (fromBox) text = ui.answer.value;
   showError(ui.answerError, "");
@@ -791,30 +716,33 @@ async function sendAnswer(text) {
   if (text.trim()) {
     pending = candidateMessage(text);
     ui.log.append(pending);
-    scrollTo(pending);
+    follow(pending, pending, ui.composer);
   }
   if (fromBox) ui.answer.value = "";
   const kind = currentKind();
   try {
     const res = await api(`/v1/sessions/${encodeURIComponent(state.sid)}/answers`, { method: "POST", body: { text }, auth: true });
+    state.answered += 1;
     if (!pending) {
       pending = candidateMessage(text);
       ui.log.append(pending);
     }
-    finishCandidateMessage(pending, text, res.grade, kind, res.skipped);
-    if (res.grade && res.grade.judging === "pending") streamJudging(pending, res.turn, text, kind);
+    const extra = turnExtra(res);
+    finishCandidateMessage(pending, text, res.grade, kind, res.skipped, extra);
+    if (res.grade && res.grade.judging === "pending") streamJudging(pending, res.turn, text, kind, extra);
     if (state.llm && res.grade) {
       const note = el("div", { class: "msg interviewer feedback", "data-testid": "msg-feedback" }, el("div", { class: "bubble" }, ""));
       pending.after(note);
       streamInto(`/v1/sessions/${state.sid}/feedback`, note.querySelector(".bubble"));
     }
     updateStatus(res.score_so_far);
-    handleNext(res.next);
+    const prompt = handleNext(res.next);
+    follow(pending, prompt, res.next && res.next.kind !== "done" ? ui.composer : null);
   } catch (err) {
     if (pending) pending.remove();
     if (fromBox && !ui.answer.value) ui.answer.value = text;
     setWaiting(false);
-    showError(ui.answerError, errorText(err));
+    showError(ui.answerError, errorText(err, t().answerErrors), err);
     if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
       clearSession();
     } else if (err instanceof ApiError && err.status === 409) {
@@ -822,7 +750,7 @@ async function sendAnswer(text) {
       const saved = loadSession();
       if (saved) resume(saved).catch(() => {});
     }
-    ui.answer.focus();
+    ui.answer.focus({ preventScroll: true });
   }
 }
 
@@ -837,6 +765,7 @@ function currentKind() {
 async function finish() {
   state.done = true;
   ui.composer.hidden = true;
+  dictation.abort();
   const holder = el("section", { class: "report", "data-testid": "report", "aria-busy": "true" }, el("p", { class: "hint" }, t().loadingReport));
   ui.log.append(holder);
   await loadReport(holder);
@@ -847,14 +776,15 @@ async function loadReport(holder) {
     const rep = await api(`/v1/sessions/${encodeURIComponent(state.sid)}/report?format=json`, { auth: true });
     renderReport(holder, rep);
     holder.removeAttribute("aria-busy");
-    scrollTo(holder.querySelector("h2"));
+    const heading = holder.querySelector("h2");
+    follow(heading, heading, null);
   } catch (err) {
     const retry = el("button", { type: "button", class: "secondary", "data-testid": "report-retry" }, t().retry);
     retry.addEventListener("click", () => {
       holder.replaceChildren(el("p", { class: "hint" }, t().loadingReport));
       loadReport(holder);
     });
-    holder.replaceChildren(el("p", { class: "error", role: "alert", "data-testid": "report-error" }, errorText(err)), retry);
+    holder.replaceChildren(el("p", { class: "error", role: "alert", "data-testid": "report-error", "data-detail": err.detail || null }, errorText(err)), retry);
   }
 }
 
@@ -884,7 +814,23 @@ function topicChart(topics) {
 }
 
 function pointList(items, cls, mark, suffix = "") {
-  return items.map((x) => el("li", { class: cls }, el("span", { class: "check", "aria-hidden": "true" }, mark), `${x}${suffix}`));
+  return items.map((x) =>
+    el("li", { class: cls }, el("span", { class: "check", "aria-hidden": "true" }, mark), renderMath(el("span", {}, `${x}${suffix}`))),
+  );
+}
+
+/** The report's flag notes (one per flag, in the interview language) as flag -> note. */
+function reportFlagNotes(q) {
+  const notes = q.flag_notes || [];
+  return Object.fromEntries((q.flags || []).map((f, k) => [f, notes[k] || ""]));
+}
+
+/** A passage's heading: the bank's reference answer, or a source marked when it is in the other language. */
+function passageTitle(p) {
+  const s = t();
+  if (p.kind === "reference") return p.title ? `${s.bankReference} — ${p.title}` : s.bankReference;
+  const other = p.language && p.language !== state.lang;
+  return `${p.title || ""}${other ? s.otherSource : ""}`;
 }
 
 function reportQuestion(q, i) {
@@ -900,29 +846,31 @@ function reportQuestion(q, i) {
       "div",
       { class: "rq-head" },
       el("span", { class: "rq-num" }, `${i + 1}.`),
-      el("span", { class: "rq-text" }, q.question),
+      renderMath(el("span", { class: "rq-text" }, q.question)),
       el("span", { class: `score small ${scoreClass(v)}`, "data-testid": "report-question-score" }, String(v), el("small", {}, "/100")),
     ),
+    explanationLine(q.explanation, "report-explanation"),
     q.skipped || (q.flags || []).length
       ? el("div", { class: "flags" }, q.skipped ? el("span", { class: "badge skipped-badge" }, s.skippedQ) : null, ...flagBadges(q.flags))
       : null,
+    flagDetails(q.flags, reportFlagNotes(q)),
     el("h4", {}, s.coveredPts),
     el("ul", { class: "points", "data-testid": "report-covered" }, covered.length ? covered : el("li", { class: "none" }, s.none)),
     el("h4", {}, s.missedPts),
     el("ul", { class: "points", "data-testid": "report-missed" }, missed.length ? missed : el("li", { class: "none" }, s.none)),
-    el("details", {}, el("summary", {}, s.reference), el("p", { class: "reference" }, q.reference || "")),
+    el("details", {}, el("summary", {}, s.reference), renderMath(el("p", { class: "reference", "data-testid": "report-reference" }, q.reference || ""))),
     passages.length
       ? el(
           "details",
-          {},
+          { "data-testid": "report-passages" },
           el("summary", {}, `${s.toRead} (${passages.length})`),
           ...passages.map((p) =>
             el(
               "div",
-              { class: "passage" },
-              el("div", { class: "passage-title" }, p.title || ""),
+              { class: "passage", "data-testid": "passage" },
+              el("div", { class: "passage-title" }, passageTitle(p)),
               el("div", { class: "passage-src" }, `${p.file}:${p.start_line}${p.end_line !== p.start_line ? `-${p.end_line}` : ""}`),
-              el("p", {}, p.text || ""),
+              renderMath(el("p", { "data-testid": "passage-text" }, p.text || "")),
             ),
           ),
         )
@@ -967,7 +915,7 @@ function renderReport(holder, rep) {
       link.removeAttribute("aria-disabled");
       link.dataset.ready = "true";
     } catch (err) {
-      showError(actionsError, errorText(err));
+      showError(actionsError, errorText(err), err);
     }
   };
   prepare(htmlLink, "html", "text/html;charset=utf-8");
@@ -976,6 +924,8 @@ function renderReport(holder, rep) {
 
 function newInterview() {
   clearSession();
+  reader.cancel();
+  dictation.abort();
   for (const u of state.blobUrls) URL.revokeObjectURL(u);
   state.blobUrls = [];
   ui.log.replaceChildren();
@@ -988,24 +938,28 @@ function newInterview() {
 async function resume(saved) {
   state.sid = saved.id;
   state.token = saved.token;
-  const s = await api(`/v1/sessions/${encodeURIComponent(saved.id)}`, { auth: true });
-  state.lang = s.language === "en" ? "en" : "zh";
+  const session = await api(`/v1/sessions/${encodeURIComponent(saved.id)}`, { auth: true });
+  state.lang = session.language === "en" ? "en" : "zh";
   saveSession();
   openChat();
-  const total = (s.next && s.next.total) || (s.config && s.config.n_questions) || 0;
+  const total = (session.next && session.next.total) || (session.config && session.config.n_questions) || 0;
   let index = 0;
-  for (const turn of s.transcript || []) {
+  let lastAnswer = null;
+  for (const turn of session.transcript || []) {
     if (turn.kind === "question") index += 1;
     renderMove({ kind: turn.kind, text: turn.prompt, question_id: turn.question_id, index, total });
-    const node = candidateMessage(turn.answer);
-    ui.log.append(node);
-    finishCandidateMessage(node, turn.answer, turn.grade, turn.kind, turn.skipped ?? turn.grade === null);
+    lastAnswer = candidateMessage(turn.answer);
+    ui.log.append(lastAnswer);
+    finishCandidateMessage(lastAnswer, turn.answer, turn.grade, turn.kind, turn.skipped ?? turn.grade === null, turnExtra(turn));
   }
   state.total = total;
   state.index = index;
-  updateStatus(s.transcript && s.transcript.length ? s.score_so_far : undefined);
-  if (s.next) handleNext(s.next);
-  else if (s.finished) {
+  state.answered = (session.transcript || []).length;
+  updateStatus(session.transcript && session.transcript.length ? session.score_so_far : undefined);
+  if (session.next) {
+    const prompt = handleNext(session.next);
+    follow(lastAnswer || prompt, prompt, session.next.kind !== "done" ? ui.composer : null);
+  } else if (session.finished) {
     ui.composer.hidden = true;
     finish();
   }
@@ -1031,12 +985,23 @@ function bind() {
     answerError: $("answer-error"),
     send: $("send-button"),
     skip: $("skip-button"),
+    mic: $("mic-button"),
+    voiceStatus: $("voice-status"),
     progress: $("progress"),
     score: $("score-so-far"),
     newInterview: $("new-interview"),
   });
   fillSelect(ui.nQuestions, 1, 10, 3);
   fillSelect(ui.maxFollowups, 0, 3, 2);
+  reader = createReader(t);
+  dictation = createDictation({
+    button: ui.mic,
+    box: ui.answer,
+    status: ui.voiceStatus,
+    strings: t,
+    onError: (message) => showError(ui.answerError, message),
+  });
+  initFollow();
   ui.language.addEventListener("change", () => {
     state.lang = ui.language.value === "en" ? "en" : "zh";
     applyI18n();
@@ -1059,6 +1024,14 @@ function bind() {
 }
 
 async function boot() {
+  try {
+    await loadStrings();
+  } catch (err) {
+    // Without its strings the page has nothing to say in either language but this one bilingual line.
+    console.error(err);
+    $("boot-error").hidden = false;
+    return;
+  }
   bind();
   const saved = loadSession();
   state.lang = saved && (saved.lang === "en" || saved.lang === "zh") ? saved.lang : guessLang();

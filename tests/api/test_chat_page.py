@@ -7,10 +7,14 @@ question, and therefore which key points an answer covers, is known in advance.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +33,10 @@ PAYLOAD = (
     '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **bold** BN训练时用当前batch的均值和方差。'
 )
 EMPTY_DETAIL = "the answer is empty; write something before sending"
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+STRINGS = json.loads((STATIC / "strings.json").read_text(encoding="utf-8"))
+# The page's own scripts: KaTeX (vendored) and app.js; nothing inline, nothing from another origin.
+PAGE_SCRIPTS = ["/static/vendor/katex/katex.min.js", "/static/vendor/katex/auto-render.min.js", "/static/app.js"]
 
 
 @pytest.fixture(scope="module")
@@ -42,30 +50,36 @@ def base_url(corpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("chromium-home")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium(home: Path) -> Iterator[Any]:
+    """Debian's Chromium under Playwright, writing its profile and caches under ``home``."""
     with pytest.MonkeyPatch.context() as mp:
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("TMPDIR", "tmp")):
             (home / sub).mkdir()
             mp.setenv(var, str(home / sub))
         with sync_api.sync_playwright() as p:
-            b = p.chromium.launch(
-                executable_path=str(CHROMIUM),
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             try:
                 yield b
             finally:
                 b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(tmp_path_factory.mktemp("chromium-home")) as b:
+        yield b
 
 
 class Tab:
@@ -118,6 +132,33 @@ def _no_horizontal_scroll(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
+def js_round(x: float) -> int:
+    """Math.round, as the page rounds scores (Python's round() rounds halves to even)."""
+    return math.floor(x + 0.5)
+
+
+def send_and_read(tab: Tab, press: Any) -> dict[str, Any]:
+    """Send an answer with ``press()`` and return the server's JSON reply to it."""
+    with tab.page.expect_response(lambda r: r.url.endswith("/answers") and r.request.method == "POST") as info:
+        press()
+    return info.value.json()
+
+
+def check_numbers(tab: Tab, res: dict[str, Any], card_index: int, lang: str) -> None:
+    """The card shows the question's score after the turn (else the answer's grade); the header the server's
+    running score, never one the page worked out itself."""
+    card = tab.by("grade-card").nth(card_index)
+    question_score = res.get("question_score")
+    big = question_score if question_score is not None else res["grade"]["score"]
+    expect(card.get_by_test_id("grade-score")).to_have_text(f"{js_round(big)}/100")
+    if res.get("explanation"):
+        expect(card.get_by_test_id("score-explanation")).to_have_text(res["explanation"])
+    else:
+        expect(card.get_by_test_id("score-explanation")).to_have_count(0)
+    running = STRINGS[lang]["scoreSoFar"].replace("{s}", str(js_round(res["score_so_far"])))
+    expect(tab.by("score-so-far")).to_have_text(running)
+
+
 def _check_first_card(tab: Tab, answer: str, n_points: int) -> None:
     """The grade card of the first answer: score, ✔/✘ per key point, probability, highlighted evidence."""
     card = tab.by("grade-card").first
@@ -145,14 +186,15 @@ def _check_first_card(tab: Tab, answer: str, n_points: int) -> None:
     assert all(m and m in answer for m in marked)
 
 
-def _finish_with_followup(tab: Tab, answer: str, followup_label: str, expected_prompt: str) -> None:
+def _finish_with_followup(tab: Tab, answer: str, followup_label: str, expected_prompt: str, lang: str) -> None:
     follow = tab.page.locator('[data-testid="msg-interviewer"][data-kind="followup"]')
     expect(follow).to_have_count(1)
     expect(follow.get_by_test_id("followup-label")).to_have_text(followup_label)
     expect(follow).to_contain_text(expected_prompt)
     tab.by("answer-input").fill(answer)
-    tab.by("send-button").click()
+    res = send_and_read(tab, tab.by("send-button").click)
     expect(tab.by("grade-card")).to_have_count(2)
+    check_numbers(tab, res, 1, lang)
     second = tab.by("grade-card").nth(1)
     expect(second.locator('[data-testid="key-point"][data-covered="true"]')).to_have_count(1)  # the "why" point
     expect(second.get_by_test_id("evidence")).to_have_count(1)
@@ -213,9 +255,9 @@ def test_full_interview_in_chinese(base_url: str, open_tab, corpus, tmp_path: Pa
 
     a1 = "浅层卷积提取边缘、颜色和纹理等低级特征。深层提取高级语义特征。"
     tab.by("answer-input").fill(a1)
-    tab.by("answer-input").press("Enter")
+    res = send_and_read(tab, lambda: tab.by("answer-input").press("Enter"))
     _check_first_card(tab, a1, len(q.key_points))
-    expect(tab.by("score-so-far")).to_contain_text("当前得分")
+    check_numbers(tab, res, 0, "zh")
 
     # A reload continues the interview from sessionStorage: same transcript, the follow-up still pending.
     page.reload()
@@ -225,7 +267,8 @@ def test_full_interview_in_chinese(base_url: str, open_tab, corpus, tmp_path: Pa
     expect(tab.by("answer-input")).to_be_editable()
 
     why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
-    _finish_with_followup(tab, "因为感受野逐层增大，每一层都在前一层特征的基础上组合。", "追问", why.probe.get("zh"))
+    a2 = "因为感受野逐层增大，每一层都在前一层特征的基础上组合。"
+    _finish_with_followup(tab, a2, "追问", why.probe.get("zh"), "zh")
     expect(tab.by("grade-card").nth(1)).to_contain_text("追问评分")
     expect(tab.by("done-divider")).to_contain_text("面试结束")
     _check_report(
@@ -255,13 +298,14 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
         "Deep layers extract high-level semantic features."
     )
     tab.by("answer-input").fill(a1)
-    tab.by("send-button").click()
+    res = send_and_read(tab, tab.by("send-button").click)
     _check_first_card(tab, a1, len(q.key_points))
+    check_numbers(tab, res, 0, "en")
     _no_horizontal_scroll(page, 360)
 
     why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
     a2 = "Because the receptive field grows with depth and each layer composes the features of the previous one."
-    _finish_with_followup(tab, a2, "Follow-up", why.probe.get("en"))
+    _finish_with_followup(tab, a2, "Follow-up", why.probe.get("en"), "en")
     _check_report(
         tab,
         corpus.bank.topics[TOPIC].title.get("en"),
@@ -280,15 +324,18 @@ def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
     _start(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
     box, send = tab.by("answer-input"), tab.by("send-button")
 
-    # An empty answer goes to the API, whose message is shown inline; nothing is added to the chat.
+    # An empty answer goes to the API; its refusal is shown inline in the interview language (the server's English
+    # detail is kept in data-detail), and nothing is added to the chat.
+    empty = STRINGS["zh"]["answerErrors"]["400"]
     send.click()
     expect(tab.by("answer-error")).to_be_visible()
-    expect(tab.by("answer-error")).to_contain_text(EMPTY_DETAIL)
+    expect(tab.by("answer-error")).to_have_text(empty)
+    expect(tab.by("answer-error")).to_have_attribute("data-detail", EMPTY_DETAIL)
     expect(tab.by("msg-candidate")).to_have_count(0)
     expect(send).to_be_enabled()
     box.fill("   ")
     box.press("Enter")
-    expect(tab.by("answer-error")).to_contain_text(EMPTY_DETAIL)
+    expect(tab.by("answer-error")).to_have_text(empty)
     expect(tab.by("msg-candidate")).to_have_count(0)
 
     # Shift+Enter inserts a newline and sends nothing.
@@ -321,7 +368,8 @@ def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
     log = tab.by("chat-log")
     assert log.locator("script, img, strong, b").count() == 0
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    assert page.evaluate("document.querySelectorAll('script').length") == 1  # only app.js
+    scripts = "[...document.scripts].map(s => s.src ? new URL(s.src).pathname : 'inline')"
+    assert page.evaluate(scripts) == PAGE_SCRIPTS
 
     # The next question comes after a divider; then skip it.
     expect(tab.by("next-divider")).to_have_count(1)
@@ -348,7 +396,7 @@ def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
 
 
 MD_PAYLOAD = (
-    "[点我](javascript:window.__pwned=3) <a href=\"javascript:window.__pwned=4\">x</a> "
+    '[点我](javascript:window.__pwned=3) <a href="javascript:window.__pwned=4">x</a> '
     "![i](x onerror=window.__pwned=5) BN训练时用batch统计量。"
 )
 
@@ -369,7 +417,8 @@ def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -
         md = http.get(f"/v1/sessions/{sid}/report", params={"format": "md"}, headers=auth).text
     assert html.headers["content-type"].startswith("text/html")
     assert "<script" not in html.text and "&lt;script&gt;" in html.text
-    assert "<script" not in md and "<img" not in md
+    # Markdown escapes what would be markup with a backslash: no tag is left that a renderer would take as HTML.
+    assert not re.search(r"(?<!\\)<(script|img|a\b)", md), md
     assert "\\[点我\\](javascript" in md and not re.search(r"(?<!\\)\]\(", md)  # brackets escaped: no link
     tab = open_tab("zh-CN")
     tab.page.set_content(html.text)
@@ -426,3 +475,54 @@ def test_the_grade_card_follows_the_llm_judging_point_by_point(corpus, open_tab,
             expect(tab.by("judged")).to_be_visible()
             expect(tab.by("grade-card").first.get_by_test_id("key-point")).to_have_count(len(q.key_points))
             assert tab.errors == []
+
+
+def _patch_json(page, pattern: str, change: Any) -> None:
+    """Let the server answer requests matching ``pattern``, then hand the page ``change(body)`` instead."""
+
+    def handle(route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body, route.request)
+        route.fulfill(response=response, json=body)
+
+    page.route(pattern, handle)
+
+
+def test_the_card_shows_the_question_score_and_how_it_was_reached(base_url: str, open_tab) -> None:
+    """With question_score and explanation in the API's turns (AnswerOut, TurnOut), the card's big number is the
+    question's score after the turn and the explanation is the line under it; the header shows score_so_far as sent.
+    The replies are the server's, with those fields set to values no grade here would give."""
+    explanation = "最好的一次回答得 77 分，加上追问的得分"
+
+    def answered(body: dict[str, Any], _request) -> None:
+        body.update(question_score=77.0, explanation=explanation, score_so_far=42.5)
+
+    def session(body: dict[str, Any], request) -> None:
+        if request.method == "GET":
+            for turn in body["transcript"]:
+                turn.update(question_score=77.0, explanation=explanation)
+            body["score_so_far"] = 42.5
+
+    tab = open_tab("zh-CN")
+    page = tab.page
+    _patch_json(page, "**/answers", answered)
+    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
+    tab.by("answer-input").fill("浅层卷积提取边缘和纹理。")
+    res = send_and_read(tab, tab.by("send-button").click)
+    assert res["question_score"] == 77.0
+    check_numbers(tab, res, 0, "zh")
+    score = tab.by("grade-card").first.get_by_test_id("grade-score")
+    expect(score).to_have_attribute("data-source", "question")
+    expect(score).to_have_attribute("aria-label", "得分 77/100")
+    expect(tab.by("score-so-far")).to_have_text("当前得分 43")
+
+    # A reload draws the card from the session's transcript, with the same fields.
+    page.unroute("**/answers")
+    _patch_json(page, re.compile(r".*/v1/sessions/[^/]+$"), session)
+    page.reload()
+    expect(tab.by("grade-card")).to_have_count(1)
+    expect(tab.by("grade-card").first.get_by_test_id("grade-score")).to_have_text("77/100")
+    expect(tab.by("grade-card").first.get_by_test_id("score-explanation")).to_have_text(explanation)
+    expect(tab.by("score-so-far")).to_have_text("当前得分 43")
+    assert tab.errors == []

@@ -1,0 +1,97 @@
+"""Formulas in the chat page (api/static/math.js): TeX in texts the page writes is typeset by the vendored KaTeX;
+the candidate's answer never is. Checked in Chromium, with every request the page makes recorded (no CDN).
+
+The server's replies are passed through with TeX put into a key-point statement, the reference answer, a passage
+and the report's point lists, so the test does not depend on which passages a search returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import test_chat_page as chat
+
+expect = chat.expect
+pytestmark = chat.pytestmark
+browser = chat.browser
+base_url = chat.base_url
+open_tab = chat.open_tab
+
+STATEMENT = "激活函数 $f(x) = \\max(0, x)$ 在 $x<0$ 时梯度为 0"
+REFERENCE = "一个 $1 \\times 1$ 卷积只在通道间组合：$$y_{c} = \\sum_{k} w_{ck} x_{k}$$"
+PASSAGE = "BN 的输出为 $$y = \\gamma \\hat{x} + \\beta$$ 其中 $\\gamma, \\beta$ 可学习。"
+ANSWER = "我觉得是 $x^2$ 之类的，价格 $5 和 $10 也写上。浅层卷积提取边缘和纹理。"
+REPORT_POINT = "方差 $\\sigma^2$ 来自当前 batch"
+
+
+def _patch(page, pattern: str, change: Any) -> None:
+    def handle(route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body)
+        route.fulfill(response=response, json=body)
+
+    page.route(pattern, handle)
+
+
+def _with_tex_statement(body: dict[str, Any]) -> None:
+    body["grade"]["key_points"][0]["statement"] = STATEMENT
+
+
+def _with_tex_report(body: dict[str, Any]) -> None:
+    q = body["questions"][0]
+    q["reference"] = REFERENCE
+    q["missed"] = [REPORT_POINT, *q.get("missed", [])]
+    q["passages"] = [
+        {"title": "BN 的公式", "file": "dl_interview_zh.md", "start_line": 10, "end_line": 12, "text": PASSAGE},
+        *q.get("passages", []),
+    ]
+
+
+def _typeset(locator) -> None:
+    """KaTeX output inside, and none of the TeX source left as visible text."""
+    expect(locator.locator(".katex").first).to_be_attached()
+    text = locator.evaluate("e => e.innerText")
+    assert "$" not in text and "\\max" not in text and "\\times" not in text, text
+
+
+def test_formulas_are_typeset_and_answers_are_not(base_url: str, open_tab) -> None:
+    tab = open_tab("zh-CN")
+    page = tab.page
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    _patch(page, "**/answers", _with_tex_statement)
+    _patch(page, "**/report?format=json", _with_tex_report)
+    chat._start(tab, base_url, topic=chat.TOPIC, n=1, followups=0, lang="zh")
+
+    tab.by("answer-input").fill(ANSWER)
+    tab.by("send-button").click()
+    card = tab.by("grade-card").first
+    statement = card.get_by_test_id("key-point").first.locator(".kp-statement")
+    _typeset(statement)
+    expect(statement.locator(".katex-mathml annotation").first).to_have_text("f(x) = \\max(0, x)")
+    # The candidate's answer is shown as typed, dollars and all.
+    expect(card.get_by_test_id("card-answer")).to_have_text(ANSWER)
+    assert card.get_by_test_id("card-answer").locator(".katex").count() == 0
+    assert card.get_by_test_id("kp-evidence").locator(".katex").count() == 0
+
+    report = tab.by("report")
+    expect(report).not_to_have_attribute("aria-busy", "true")
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    question = tab.by("report-question").first
+    _typeset(question.get_by_test_id("report-reference"))
+    expect(question.get_by_test_id("report-reference").locator(".katex-display")).to_have_count(1)
+    passage = question.get_by_test_id("passage-text").first
+    _typeset(passage)
+    expect(passage.locator(".katex-display")).to_have_count(1)
+    expect(passage.locator(".katex-display")).to_be_visible()
+    _typeset(question.get_by_test_id("report-missed").locator("li").first)
+
+    # KaTeX and its fonts come from this server; the page asks no other origin for anything.
+    page.evaluate("document.fonts.ready.then(() => true)")
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any(family.startswith("KaTeX") for family in loaded), loaded
+    assert any("/static/vendor/katex/fonts/" in u and u.endswith(".woff2") for u in requests), requests
+    foreign = [u for u in requests if not u.startswith((base_url, "blob:", "data:"))]
+    assert foreign == []
+    assert tab.errors == []
