@@ -19,7 +19,12 @@ open_tab = chat.open_tab
 
 STATEMENT = "激活函数 $f(x) = \\max(0, x)$ 在 $x<0$ 时梯度为 0"
 REFERENCE = "一个 $1 \\times 1$ 卷积只在通道间组合：$$y_{c} = \\sum_{k} w_{ck} x_{k}$$"
-PASSAGE = "BN 的输出为 $$y = \\gamma \\hat{x} + \\beta$$ 其中 $\\gamma, \\beta$ 可学习。"
+# BN at test time, as the corpus writes it (dl_interview_zh.md): a display formula far wider than a phone.
+PASSAGE = (
+    "在测试时，BN 使用的公式是：\n\n$$y = \\gamma\\,\\frac{x - E[x]}{\\sqrt{\\mathrm{Var}[x] + \\epsilon}} + \\beta = "
+    "\\frac{\\gamma}{\\sqrt{\\mathrm{Var}[x] + \\epsilon}}\\,x + \\left(\\beta - \\frac{\\gamma\\,E[x]}"
+    "{\\sqrt{\\mathrm{Var}[x] + \\epsilon}}\\right)$$（公式补全）其中 $\\gamma, \\beta$ 可学习。"
+)
 ANSWER = "我觉得是 $x^2$ 之类的，价格 $5 和 $10 也写上。浅层卷积提取边缘和纹理。"
 REPORT_POINT = "方差 $\\sigma^2$ 来自当前 batch"
 
@@ -56,7 +61,7 @@ def _typeset(locator) -> None:
 
 
 def test_formulas_are_typeset_and_answers_are_not(base_url: str, open_tab) -> None:
-    tab = open_tab("zh-CN")
+    tab = open_tab("zh-CN", {"width": 360, "height": 740})
     page = tab.page
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -85,6 +90,16 @@ def test_formulas_are_typeset_and_answers_are_not(base_url: str, open_tab) -> No
     _typeset(passage)
     expect(passage.locator(".katex-display")).to_have_count(1)
     expect(passage.locator(".katex-display")).to_be_visible()
+    # On a phone the wide formula scrolls inside its own box; the page and the report keep the screen's width.
+    chat._no_horizontal_scroll(page, 360)
+    display = passage.locator(".katex-display")
+    assert display.evaluate("e => e.scrollWidth > e.clientWidth"), "the formula should be wider than its box"
+    assert display.evaluate("e => e.getBoundingClientRect().right") <= 360
+    wide = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=\"report\"] :is(.rq, details, .passage, p, .katex-display)')]"
+        ".filter((e) => e.getBoundingClientRect().right > innerWidth).length"
+    )
+    assert wide == 0
     _typeset(question.get_by_test_id("report-missed").locator("li").first)
 
     # KaTeX and its fonts come from this server; the page asks no other origin for anything.

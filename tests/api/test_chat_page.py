@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from servers import serve_in_thread, yes_llm
@@ -216,6 +217,20 @@ def _check_report(tab: Tab, topic_title: str, question: str, strings: dict[str, 
     expect(q.first).to_contain_text(question)
     expect(q.first.get_by_test_id("report-covered")).to_contain_text(strings["hinted"])  # "why" came after the hint
     expect(q.first.get_by_test_id("report-missed").locator("li")).to_have_count(2)  # middle, application
+    # How the score was reached and what each flag means, as the report says it in the interview language.
+    saved = json.loads(tab.page.evaluate("sessionStorage.getItem('interviewer.session')"))
+    origin = "/".join(tab.page.url.split("/")[:3])
+    rep = httpx.get(
+        f"{origin}/v1/sessions/{saved['id']}/report",
+        params={"format": "json"},
+        headers={"Authorization": f"Bearer {saved['token']}"},
+        timeout=30,
+    ).json()["questions"][0]
+    if rep.get("explanation"):
+        expect(q.first.get_by_test_id("report-explanation")).to_have_text(rep["explanation"])
+    for flag, note in zip(rep.get("flags", []), rep.get("flag_notes", []), strict=False):
+        if note:
+            expect(q.first.locator(f'[data-testid="flag-details"] li[data-flag="{flag}"]')).to_contain_text(note)
     for link in ("html-report-link", "md-download"):
         expect(tab.by(link)).to_have_attribute("data-ready", "true")
         expect(tab.by(link)).to_have_attribute("href", re.compile(r"^blob:"))
@@ -402,8 +417,6 @@ MD_PAYLOAD = (
 
 
 def test_html_report_renders_injected_answers_as_text(base_url: str, open_tab) -> None:
-    import httpx
-
     with httpx.Client(base_url=base_url, timeout=30) as http:
         # Two questions, no follow-ups: exactly two answers, whatever their grades.
         r = http.post(
