@@ -20,6 +20,11 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _TOC_ENTRY = re.compile(r"^\s*(\d{1,3})[.、．]\s*(.+?)\s*$")
 _SECTION_TITLE = re.compile(r"^(?:#+\s*)?【[^】]+】\s*")
 _SENTENCE_END = re.compile(r"[。！？!?.：:；;，,、）)]$")
+# Editor's notes record where a cleaned text departs from its scraped original (a "> 校正：…" line after each
+# correction, "（公式补全）" after a formula the scrape lost, corpus/CORRECTIONS.md). They are for maintainers: a
+# reader of a passage never saw the original, so they stay out of chunks and derived references.
+_EDITOR_NOTE = re.compile(r"^>\s*(?:校正|Correction)\s*[：:]", re.IGNORECASE)
+_EDITOR_MARK = re.compile(r"\s*[（(](?:公式补全|formula restored)[）)]", re.IGNORECASE)
 
 
 class IngestError(ValueError):
@@ -42,8 +47,8 @@ class Section:
         paragraphs: list[str] = []
         current: list[str] = []
         for _, text in self.lines:
-            line = text.strip()
-            if not line:
+            line = _EDITOR_MARK.sub("", text.strip())
+            if not line or _EDITOR_NOTE.match(line):
                 if current:
                     paragraphs.append(" ".join(current))
                     current = []
@@ -171,8 +176,8 @@ def chunk_document(doc: Document, file: str, chunk_chars: int = 300, overlap: in
         sub = ""
         units: list[tuple[int, str]] = []
         for line_no, raw in section.lines:
-            line = raw.strip()
-            if not line:
+            line = _EDITOR_MARK.sub("", raw.strip())
+            if not line or _EDITOR_NOTE.match(line):
                 continue
             if _is_subheading(line):
                 # A sub-heading closes the chunks of the text before it, which are titled with the previous one.
