@@ -8,9 +8,10 @@ verdict, or both). The score is the weighted mean of each point's *credit*, lowe
   0.2 and a complete one near 0.8-0.9; the ramp puts them at 0 and 100. Measured leave-one-dataset-out
   (eval/QUALITY.md), this ramp keeps or raises Pearson on every set but Beetle (where the top saturates),
   while a concave power (p ** 0.6) cost 0.05-0.10 and a steeper ramp (0.15 to 0.7) 0.09-0.17.
-- a point the grader marks *covered* earns at least ``COVERED_CREDIT`` of its weight, so an answer that makes
-  every point scores at least 90 unless a flag lowers it: a person reading "all points covered" beside 78
-  could not tell why.
+- an answer that covers every key point earns at least ``COVERED_CREDIT`` (90) before flags: a person reading
+  "all points covered" beside 78 could not tell why. It costs Pearson where partially correct answers cover
+  their one or two points narrowly (Beetle −0.04, SciEntsBank unseen questions −0.025; eval/QUALITY.md). It
+  applies to the whole answer, not to each covered point: per point it cost up to 0.02 more (seed_dev, SAF).
 - flags: every multiplier applies, then the lowest cap. Both commute, so the order in which a grader
   found its flags never changes the score.
 """
@@ -84,10 +85,9 @@ class PointLike(Protocol):
     def covered(self) -> bool: ...
 
 
-def point_credit(probability: float, covered: bool = False) -> float:
+def point_credit(probability: float) -> float:
     """The share of a key point's weight that an answer earns with this probability of making it."""
-    ramp = min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
-    return max(COVERED_CREDIT, ramp) if covered else ramp
+    return min(1.0, max(0.0, (probability - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
 
 
 def coverage(points: Iterable[PointLike]) -> float:
@@ -113,7 +113,9 @@ def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] 
     """The 0-100 score of one answer from its key points' probabilities and weights and its flags."""
     pts = list(points)
     total = sum(p.weight for p in pts)
-    earned = sum(p.weight * point_credit(p.probability, p.covered) for p in pts) / total if total > 0 else 0.0
+    earned = sum(p.weight * point_credit(p.probability) for p in pts) / total if total > 0 else 0.0
+    if pts and all(p.covered for p in pts):
+        earned = max(earned, COVERED_CREDIT)
     return apply_penalties(100.0 * earned, flags)
 
 

@@ -5,11 +5,12 @@ are missing and follow-ups remain, it asks about the highest-weight missed point
 in the interview's language, referring to what the candidate did say). A follow-up reply is graded
 against the still-missing points only and merged into the question's record:
 
-    credit(point) = max(credit so far, point_credit(probability, covered) × factor × flag penalty)
+    credit(point) = max(credit so far, point_credit(probability) × factor × flag penalty)
     factor = 1.0 for the first answer, HINT_CREDIT (0.7) for a point recovered after a follow-up
 
-so a covered point earns at least 90 % of its weight, one the candidate needed a hint for 70 % of that, and the
-question's score is the weighted mean of its points' credit. Every turn records that running score and one line
+so a point the candidate needed a hint for earns 70 % of what it would have, and the question's score is the
+weighted mean of its points' credit; once every point is covered it is at least 90 (70 % of that for the points
+that needed a hint), as for a single answer (scoring.score). Every turn records that running score and one line
 saying how it was reached (:meth:`Interview.explain`); the header's score is the mean over answered questions.
 "不知道" / "I don't know" / "skip" moves on. After the last question the interview is done and
 :func:`interviewer.interview.report.build_report` summarises it. The whole state is a JSON-serialisable
@@ -27,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.grading.explain import explain_score
 from interviewer.grading.result import Grade
-from interviewer.grading.scoring import SOFT_FLAGS, point_credit, score
+from interviewer.grading.scoring import COVERED_CREDIT, SOFT_FLAGS, point_credit, score
 from interviewer.interview.quotes import quote
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Bilingual, KeyPoint, Language, Question
@@ -91,6 +92,9 @@ class QuestionRecord(BaseModel):
     credit: dict[str, float] = Field(default_factory=dict)  # key point id -> earned share of its weight
     covered: list[str] = Field(default_factory=list)  # key points judged covered so far
     recovered: list[str] = Field(default_factory=list)  # of those, the ones first covered in a follow-up
+    # Per covered point, COVERED_CREDIT times the factor and flag penalty of the turn that covered it: once every
+    # point is covered, the question earns at least their weighted mean (the answer-level floor of scoring.score).
+    floor: dict[str, float] = Field(default_factory=dict)
     hinted: list[str] = Field(default_factory=list)  # key points a follow-up asked about
     followups: int = 0
     skipped: bool = False
@@ -296,16 +300,18 @@ class Interview:
         turn.grade = grade.public()
         record = next(r for r in self.state.records if r.question_id == turn.question_id)
         replayed = self._replay(record)
-        record.credit, record.covered, record.recovered, record.flags = (
+        record.credit, record.covered, record.recovered, record.flags, record.floor = (
             replayed.credit,
             replayed.covered,
             replayed.recovered,
             replayed.flags,
+            replayed.floor,
         )
 
     def _replay(self, record: QuestionRecord) -> QuestionRecord:
         """``record``'s credit rebuilt from its question's turns, in order, setting each turn's running score."""
-        scratch = record.model_copy(update={"credit": {}, "covered": [], "recovered": [], "flags": []}, deep=True)
+        empty: dict[str, Any] = {"credit": {}, "covered": [], "recovered": [], "flags": [], "floor": {}}
+        scratch = record.model_copy(update=empty, deep=True)
         for t in self.state.turns:
             if t.question_id != record.question_id:
                 continue
@@ -326,8 +332,10 @@ class Interview:
         raw = score(grade.key_points)
         penalty = 1.0 if not grade.flags else min(1.0, grade.score / raw) if raw > 0 else 0.0
         for p in grade.key_points:
-            earned = point_credit(p.probability, p.covered) * factor * penalty
+            earned = point_credit(p.probability) * factor * penalty
             record.credit[p.id] = round(max(record.credit.get(p.id, 0.0), earned), 4)
+            if p.covered:
+                record.floor[p.id] = round(max(record.floor.get(p.id, 0.0), COVERED_CREDIT * factor * penalty), 4)
             if p.covered and penalty > 0 and p.id not in record.covered:
                 record.covered.append(p.id)
                 if factor < 1.0:
@@ -377,6 +385,8 @@ class Interview:
         q = self.question(record.question_id)
         total = sum(kp.weight for kp in q.key_points)
         earned = sum(kp.weight * record.credit.get(kp.id, 0.0) for kp in q.key_points)
+        if q.key_points and all(kp.id in record.covered for kp in q.key_points):
+            earned = max(earned, sum(kp.weight * record.floor.get(kp.id, 0.0) for kp in q.key_points))
         return round(100.0 * earned / total, 1) if total else 0.0
 
     def answered_records(self) -> list[QuestionRecord]:

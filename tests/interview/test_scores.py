@@ -54,10 +54,14 @@ def tags(interview: Interview) -> list[str]:
     return [kp.id.rsplit(".", 1)[-1] for kp in q.key_points]
 
 
-def test_a_covered_point_earns_at_least_90_percent_and_a_missed_one_less() -> None:
-    assert point_credit(0.6, covered=True) == COVERED_CREDIT
-    assert point_credit(0.95, covered=True) == 1.0
-    assert point_credit(0.59) < 0.7 and point_credit(0.1) == 0.0
+def test_an_answer_that_covers_every_point_scores_at_least_90_before_flags() -> None:
+    def pg(p: float, covered: bool) -> PointGrade:
+        return PointGrade(id="k", statement="", weight=1.0, probability=p, covered=covered)
+
+    assert score([pg(0.62, True), pg(0.65, True)]) == 100 * COVERED_CREDIT
+    assert score([pg(0.95, True), pg(0.9, True)]) == 100.0
+    assert score([pg(0.95, True), pg(0.59, False)]) == pytest.approx(100 * (1 + point_credit(0.59)) / 2, abs=0.1)
+    assert score([pg(0.62, True)], ["instruction_like"]) == 45.0  # a flag says why not
 
 
 def test_covering_every_point_scores_at_least_90_and_says_so() -> None:
