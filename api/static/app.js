@@ -567,7 +567,7 @@ function flagBadges(flags, details) {
   );
 }
 
-/** Each flag's explanation, as the server words it (grade.flag_details). */
+/** Each flag's explanation in the interview language (grade.flag_notes), else the grader's own note. */
 function flagDetails(flags, details) {
   const lines = (flags || []).filter((f) => details && details[f]);
   if (!lines.length) return null;
@@ -631,7 +631,7 @@ function gradeCard(answer, grade, kind, skipped, extra = {}) {
         { class: "card-head-text" },
         kind === "followup" ? el("span", { class: "card-kind" }, s.followupGrade) : null,
         skipped ? el("span", { class: "badge skipped-badge" }, s.skippedQ) : null,
-        el("div", { class: "flags" }, ...flagBadges(grade.flags, grade.flag_details)),
+        el("div", { class: "flags" }, ...flagBadges(grade.flags, grade.flag_notes || grade.flag_details)),
       ),
     ),
     explanationLine(extra.explanation),
@@ -680,7 +680,7 @@ function gradeCard(answer, grade, kind, skipped, extra = {}) {
     "section",
     { class: "card", "data-testid": "grade-card", "data-skipped": skipped ? "true" : "false" },
     header,
-    flagDetails(grade.flags, grade.flag_details),
+    flagDetails(grade.flags, grade.flag_notes || grade.flag_details),
     el("div", { class: `bubble answer-text ${NO_MATH_CLASS}`, "data-testid": "card-answer" }, ...highlightedAnswer(answer, points)),
     points.length ? list : el("p", { class: "card-note" }, s.noPoints),
   );

@@ -87,7 +87,7 @@ def practice(
         [],
         "--topics",
         help="Topic ids or groups: seed (the article's topics) or modern (today's); repeat or comma-separate; "
-        "default all. See `interviewer corpus topics`.",
+        "default all. See `interviewer topics`.",
     ),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
     n: int = typer.Option(5, "--n", min=1, max=20, help="Number of questions."),

@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from interviewer.grading.explain import explain_score
+from interviewer.grading.flag_notes import flag_note
 from interviewer.grading.result import Grade
 from interviewer.grading.scoring import COVERED_CREDIT, SOFT_FLAGS, point_credit, score
 from interviewer.interview.quotes import quote
@@ -279,7 +280,7 @@ class Interview:
             kind=move.kind,
             prompt=move.text,
             answer=text,
-            grade=grade.public() if grade else None,
+            grade=self._public(grade) if grade else None,
             skipped=skipped,
             next=nxt,
             question_score=self.question_score(record),
@@ -297,7 +298,7 @@ class Interview:
         turns' running score follow the new grade.
         """
         turn = self.state.turns[index]
-        turn.grade = grade.public()
+        turn.grade = self._public(grade)
         record = next(r for r in self.state.records if r.question_id == turn.question_id)
         replayed = self._replay(record)
         record.credit, record.covered, record.recovered, record.flags, record.floor = (
@@ -307,6 +308,12 @@ class Interview:
             replayed.flags,
             replayed.floor,
         )
+
+    def _public(self, grade: Grade) -> dict[str, Any]:
+        """The grade as stored and sent, with each flag explained in the interview's language (``flag_notes``):
+        its ``flag_details`` are the grader's notes, in English."""
+        notes = {f: flag_note(f, self.lang, grade.flag_details) for f in grade.flags}
+        return {**grade.public(), "flag_notes": notes}
 
     def _replay(self, record: QuestionRecord) -> QuestionRecord:
         """``record``'s credit rebuilt from its question's turns, in order, setting each turn's running score."""

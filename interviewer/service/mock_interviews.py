@@ -225,7 +225,7 @@ class InterviewService:
                 )
                 interview = resume(self.bank, self.grader, stored.state)
                 interview.regrade(index, grade)
-                posted = grade.public()
+                posted = interview.state.turns[index].grade
                 if self.repository.update_turn(session_id, index, interview.state):
                     break
         except Exception:  # the database is down: the turn keeps its instant grade, streams get the final one

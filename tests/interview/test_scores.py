@@ -158,3 +158,13 @@ def test_a_single_grade_is_explained_the_same_way() -> None:
     expected = f"1 of {n} key points covered; partial credit on 1 more → {grade.score:.0f}/100"
     assert explain_grade(grade, "en") == expected
     assert explain_grade(grade, "zh") == f"答到 1/{n} 个要点；1 个未答全，得部分分 → {grade.score:.0f}/100"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("zh", "另一道题"), ("en", "another bank question")])
+def test_each_flag_of_a_turn_is_explained_in_the_interview_language(lang: str, expected: str) -> None:
+    grader = ScriptedGrader()
+    interview = start(grader, language=lang, max_followups=0)
+    grader.then({}, ["other_question"])
+    turn = interview.answer("an answer to something else")
+    note = turn.grade["flag_notes"]["other_question"]
+    assert expected in note
