@@ -16,15 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_chat_page as chat
+from chat_browser import (
+    TIMEOUT_MS,
+    TOPIC,
+    Tab,
+    check_numbers,
+    expect,
+    needs_chromium,
+    send_and_read,
+    start_interview,
+    sync_api,
+)
 
 from servers import serve_in_thread
 
-expect = chat.expect
-pytestmark = chat.pytestmark
-browser = chat.browser
-base_url = chat.base_url
-open_tab = chat.open_tab
+pytestmark = needs_chromium
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -69,11 +75,11 @@ IN_VIEW = (
 )
 
 
-def wait_in_view(tab: chat.Tab, what: str) -> dict[str, Any]:
+def wait_in_view(tab: Tab, what: str) -> dict[str, Any]:
     """Wait until the newest card and prompt are in view; on a timeout, fail with where they are."""
     try:
-        tab.page.wait_for_function(IN_VIEW, timeout=chat.TIMEOUT_MS)
-    except chat.sync_api.TimeoutError:
+        tab.page.wait_for_function(IN_VIEW, timeout=TIMEOUT_MS)
+    except sync_api.TimeoutError:
         pytest.fail(f"{what}: the newest card and prompt are not in view: {tab.page.evaluate(GEOMETRY)}")
     return tab.page.evaluate(GEOMETRY)
 
@@ -93,18 +99,18 @@ def test_each_answer_brings_its_card_and_the_next_prompt_into_view(
     base_url: str, open_tab, viewport: dict[str, int], locale: str, lang: str
 ) -> None:
     tab = open_tab(locale, viewport)
-    chat._start(tab, base_url, topic="batch-norm", n=2, followups=1, lang=lang)
+    start_interview(tab, base_url, topic="batch-norm", n=2, followups=1, lang=lang)
     answers = iter(PARTIAL[lang] * 2)
     for turn in range(4):  # two questions, at most one follow-up each
         tab.by("answer-input").fill(next(answers))
-        res = chat.send_and_read(tab, tab.by("send-button").click)
+        res = send_and_read(tab, tab.by("send-button").click)
         expect(tab.by("grade-card")).to_have_count(turn + 1)
         if res["done"]:
             break
         where = wait_in_view(tab, f"after answer {turn + 1}")
         assert where["prompt"]["bottom"] > where["composer"]["top"] - 60, where  # right above the box, not far up
         expect(tab.by("answer-input")).to_be_focused()
-        chat.check_numbers(tab, res, turn, lang)
+        check_numbers(tab, res, turn, lang)
     expect(tab.by("report")).to_be_visible()
     assert tab.errors == []
 
@@ -165,7 +171,7 @@ def test_the_page_follows_streamed_text_and_redrawn_cards(
     llm_url: str, open_tab, viewport: dict[str, int], locale: str, lang: str
 ) -> None:
     tab = open_tab(locale, viewport)
-    chat._start(tab, llm_url, topic=chat.TOPIC, n=1, followups=1, lang=lang)
+    start_interview(tab, llm_url, topic=TOPIC, n=1, followups=1, lang=lang)
     tab.by("answer-input").fill(PARTIAL[lang][0])
     tab.by("send-button").click()
     follow_up = tab.page.locator('[data-testid="msg-interviewer"][data-kind="followup"]')

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import test_chat_page as chat
+from chat_browser import TOPIC, expect, needs_chromium, no_horizontal_scroll, start_interview
 
-expect = chat.expect
-pytestmark = chat.pytestmark
-browser = chat.browser
-base_url = chat.base_url
-open_tab = chat.open_tab
+pytestmark = needs_chromium
 
 STATEMENT = "激活函数 $f(x) = \\max(0, x)$ 在 $x<0$ 时梯度为 0"
 REFERENCE = "一个 $1 \\times 1$ 卷积只在通道间组合：$$y_{c} = \\sum_{k} w_{ck} x_{k}$$"
@@ -67,7 +63,7 @@ def test_formulas_are_typeset_and_answers_are_not(base_url: str, open_tab) -> No
     page.on("request", lambda r: requests.append(r.url))
     _patch(page, "**/answers", _with_tex_statement)
     _patch(page, "**/report?format=json", _with_tex_report)
-    chat._start(tab, base_url, topic=chat.TOPIC, n=1, followups=0, lang="zh")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=0, lang="zh")
 
     tab.by("answer-input").fill(ANSWER)
     tab.by("send-button").click()
@@ -91,7 +87,7 @@ def test_formulas_are_typeset_and_answers_are_not(base_url: str, open_tab) -> No
     expect(passage.locator(".katex-display")).to_have_count(1)
     expect(passage.locator(".katex-display")).to_be_visible()
     # On a phone the wide formula scrolls inside its own box; the page and the report keep the screen's width.
-    chat._no_horizontal_scroll(page, 360)
+    no_horizontal_scroll(page, 360)
     display = passage.locator(".katex-display")
     assert display.evaluate("e => e.scrollWidth > e.clientWidth"), "the formula should be wider than its box"
     assert display.evaluate("e => e.getBoundingClientRect().right") <= 360

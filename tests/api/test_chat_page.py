@@ -8,156 +8,34 @@ question, and therefore which key points an answer covers, is known in advance.
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+from chat_browser import (
+    STRINGS,
+    TOPIC,
+    Tab,
+    check_numbers,
+    expect,
+    needs_chromium,
+    no_horizontal_scroll,
+    send_and_read,
+    start_interview,
+)
 
 from servers import serve_in_thread, yes_llm
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium for the browser tests"
-)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-expect = sync_api.expect
+pytestmark = needs_chromium
 
-TOPIC = "conv-layer-features"  # one question: convfeat-hierarchy
-TIMEOUT_MS = 15_000
 PAYLOAD = (
     '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> **bold** BN训练时用当前batch的均值和方差。'
 )
 EMPTY_DETAIL = "the answer is empty; write something before sending"
-STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
-STRINGS = json.loads((STATIC / "strings.json").read_text(encoding="utf-8"))
 # The page's own scripts: KaTeX (vendored) and app.js; nothing inline, nothing from another origin.
 PAGE_SCRIPTS = ["/static/vendor/katex/katex.min.js", "/static/vendor/katex/auto-render.min.js", "/static/app.js"]
-
-
-@pytest.fixture(scope="module")
-def base_url(corpus, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the shipped corpus, served by uvicorn in a thread; a fresh database for this module."""
-    from api.main import create_app
-    from interviewer import Settings
-
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("chat-page-data")), corpus=corpus)
-    with serve_in_thread(app, name="chat-page-uvicorn") as url:
-        yield url
-
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@contextmanager
-def chromium(home: Path) -> Iterator[Any]:
-    """Debian's Chromium under Playwright, writing its profile and caches under ``home``."""
-    with pytest.MonkeyPatch.context() as mp:
-        for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("TMPDIR", "tmp")):
-            (home / sub).mkdir()
-            mp.setenv(var, str(home / sub))
-        with sync_api.sync_playwright() as p:
-            b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            try:
-                yield b
-            finally:
-                b.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with chromium(tmp_path_factory.mktemp("chromium-home")) as b:
-        yield b
-
-
-class Tab:
-    """A page in a fresh context, with every script error and console error collected."""
-
-    def __init__(self, browser, locale: str, viewport: dict[str, int]) -> None:
-        self.context = browser.new_context(locale=locale, viewport=viewport)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.errors: list[str] = []
-        self.page = self.watch(self.context.new_page())
-
-    def watch(self, page):
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        return page
-
-    def by(self, testid: str):
-        return self.page.get_by_test_id(testid)
-
-
-@pytest.fixture
-def open_tab(browser) -> Iterator:
-    tabs: list[Tab] = []
-
-    def make(locale: str, viewport: dict[str, int] | None = None) -> Tab:
-        tab = Tab(browser, locale, viewport or {"width": 1100, "height": 900})
-        tabs.append(tab)
-        return tab
-
-    yield make
-    for tab in tabs:
-        tab.context.close()
-
-
-def _start(tab: Tab, base_url: str, *, topic: str, n: int, followups: int, lang: str) -> None:
-    page = tab.page
-    page.goto(base_url + "/")
-    expect(tab.by("start-screen")).to_be_visible()
-    expect(tab.by("language")).to_have_value(lang)  # the default comes from navigator.language
-    expect(tab.by(f"topic-{topic}")).to_be_visible()
-    tab.by(f"topic-{topic}").check()
-    tab.by("n-questions").select_option(str(n))
-    tab.by("max-followups").select_option(str(followups))
-    tab.by("start-button").click()
-    expect(tab.by("chat-screen")).to_be_visible()
-    expect(tab.by("msg-interviewer").first).to_be_visible()
-
-
-def _no_horizontal_scroll(page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def js_round(x: float) -> int:
-    """Math.round, as the page rounds scores (Python's round() rounds halves to even)."""
-    return math.floor(x + 0.5)
-
-
-def send_and_read(tab: Tab, press: Any) -> dict[str, Any]:
-    """Send an answer with ``press()`` and return the server's JSON reply to it."""
-    with tab.page.expect_response(lambda r: r.url.endswith("/answers") and r.request.method == "POST") as info:
-        press()
-    return info.value.json()
-
-
-def check_numbers(tab: Tab, res: dict[str, Any], card_index: int, lang: str) -> None:
-    """The card shows the question's score after the turn (else the answer's grade); the header the server's
-    running score, never one the page worked out itself."""
-    card = tab.by("grade-card").nth(card_index)
-    question_score = res.get("question_score")
-    big = question_score if question_score is not None else res["grade"]["score"]
-    expect(card.get_by_test_id("grade-score")).to_have_text(f"{js_round(big)}/100")
-    if res.get("explanation"):
-        expect(card.get_by_test_id("score-explanation")).to_have_text(res["explanation"])
-    else:
-        expect(card.get_by_test_id("score-explanation")).to_have_count(0)
-    running = STRINGS[lang]["scoreSoFar"].replace("{s}", str(js_round(res["score_so_far"])))
-    expect(tab.by("score-so-far")).to_have_text(running)
 
 
 def _check_first_card(tab: Tab, answer: str, n_points: int) -> None:
@@ -260,7 +138,7 @@ def test_full_interview_in_chinese(base_url: str, open_tab, corpus, tmp_path: Pa
     q = corpus.bank.get("convfeat-hierarchy")
     tab = open_tab("zh-CN")
     page = tab.page
-    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
     expect(tab.by("start-button")).to_be_hidden()
     first = tab.by("msg-interviewer").first
     expect(first).to_have_attribute("data-kind", "question")
@@ -301,11 +179,11 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
     q = corpus.bank.get("convfeat-hierarchy")
     tab = open_tab("en-US", {"width": 360, "height": 740})
     page = tab.page
-    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="en")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=1, lang="en")
     expect(tab.by("msg-interviewer").first.get_by_test_id("question-label")).to_have_text("Question 1/1")
     expect(tab.by("msg-interviewer").first).to_contain_text(q.question.get("en"))
     expect(tab.by("send-button")).to_have_text("Send")
-    _no_horizontal_scroll(page, 360)
+    no_horizontal_scroll(page, 360)
 
     # The emoji is two UTF-16 units but one code point: the highlight must still land on the right text.
     a1 = (
@@ -316,7 +194,7 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
     res = send_and_read(tab, tab.by("send-button").click)
     _check_first_card(tab, a1, len(q.key_points))
     check_numbers(tab, res, 0, "en")
-    _no_horizontal_scroll(page, 360)
+    no_horizontal_scroll(page, 360)
 
     why = next(kp for kp in q.key_points if kp.id.endswith(".why"))
     a2 = "Because the receptive field grows with depth and each layer composes the features of the previous one."
@@ -328,7 +206,7 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
         {"hinted": "(after a hint)", "html_title": "Mock interview report"},
     )
     expect(tab.by("report")).to_contain_text("Score by topic")
-    _no_horizontal_scroll(page, 360)
+    no_horizontal_scroll(page, 360)
     _screenshot(tab, tmp_path, "en-phone")
     assert tab.errors == []
 
@@ -336,7 +214,7 @@ def test_full_interview_in_english_on_a_phone(base_url: str, open_tab, corpus, t
 def test_answers_are_text_keyboard_and_errors(base_url: str, open_tab) -> None:
     tab = open_tab("zh-CN")
     page = tab.page
-    _start(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
+    start_interview(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
     box, send = tab.by("answer-input"), tab.by("send-button")
 
     # An empty answer goes to the API; its refusal is shown inline in the interview language (the server's English
@@ -477,7 +355,7 @@ def test_the_grade_card_follows_the_llm_judging_point_by_point(corpus, open_tab,
         )
         with serve_in_thread(create_app(settings, corpus=corpus), name="chat-judging-uvicorn") as url:
             tab = open_tab("en-US")
-            _start(tab, url, topic=TOPIC, n=1, followups=0, lang="en")
+            start_interview(tab, url, topic=TOPIC, n=1, followups=0, lang="en")
             tab.by("answer-input").fill("Early layers detect edges and textures; deeper layers detect object parts.")
             tab.by("send-button").click()
             card = tab.by("grade-card").first
@@ -520,7 +398,7 @@ def test_the_card_shows_the_question_score_and_how_it_was_reached(base_url: str,
     tab = open_tab("zh-CN")
     page = tab.page
     _patch_json(page, "**/answers", answered)
-    _start(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
     tab.by("answer-input").fill("浅层卷积提取边缘和纹理。")
     res = send_and_read(tab, tab.by("send-button").click)
     assert res["question_score"] == 77.0

@@ -6,14 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import test_chat_page as chat
+from chat_browser import STATIC, STRINGS, TOPIC, Tab, expect, needs_chromium, start_interview
 
-expect = chat.expect
-browser = chat.browser
-base_url = chat.base_url
-open_tab = chat.open_tab
-STATIC = chat.STATIC
-STRINGS = chat.STRINGS
 SCRIPTS = ["app.js", "voice.js", "follow.js", "math.js", "i18n.js", "dom.js"]
 
 
@@ -76,21 +70,21 @@ PAGE_TEXTS = """(content) => {
 ALLOWED = {"LLM", "Enter", "Shift", "HTML", "Markdown", "Transformer"}
 
 
-def _english_in(tab: chat.Tab, where: str) -> list[str]:
+def _english_in(tab: Tab, where: str) -> list[str]:
     texts = tab.page.evaluate(PAGE_TEXTS, CONTENT)
     assert texts, where
     return [f"{where}: {t!r}" for t in texts if set(re.findall(r"[A-Za-z]{2,}", t)) - ALLOWED]
 
 
-@chat.pytestmark
+@needs_chromium
 def test_a_chinese_interview_shows_no_english(base_url: str, open_tab) -> None:
     tab = open_tab("zh-CN")
     page = tab.page
     found: list[str] = []
     page.goto(base_url + "/")
-    expect(tab.by(f"topic-{chat.TOPIC}")).to_be_visible()
+    expect(tab.by(f"topic-{TOPIC}")).to_be_visible()
     found += _english_in(tab, "start screen")
-    chat._start(tab, base_url, topic=chat.TOPIC, n=1, followups=1, lang="zh")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
     found += _english_in(tab, "first question")
 
     # Refusals and failures: an empty answer, then the network gone.

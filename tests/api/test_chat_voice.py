@@ -7,14 +7,9 @@ say. A last test deletes the APIs: the buttons must not show.
 
 from __future__ import annotations
 
-import test_chat_page as chat
+from chat_browser import STRINGS, TOPIC, Tab, expect, needs_chromium, no_horizontal_scroll, start_interview
 
-expect = chat.expect
-pytestmark = chat.pytestmark
-browser = chat.browser
-base_url = chat.base_url
-open_tab = chat.open_tab
-STRINGS = chat.STRINGS
+pytestmark = needs_chromium
 
 FAKE_SPEECH = """
 (() => {
@@ -75,7 +70,7 @@ RECOGNITION = (
 )
 
 
-def _emit(tab: chat.Tab, parts: list[tuple[str, bool]]) -> None:
+def _emit(tab: Tab, parts: list[tuple[str, bool]]) -> None:
     tab.page.evaluate("(parts) => window.__recognitions.at(-1).emit(parts)", [list(p) for p in parts])
 
 
@@ -83,7 +78,7 @@ def test_dictation_fills_the_answer_box_and_never_sends(base_url: str, open_tab)
     zh = STRINGS["zh"]
     tab = open_tab("zh-CN")
     tab.context.add_init_script(FAKE_SPEECH)
-    chat._start(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
+    start_interview(tab, base_url, topic="batch-norm", n=2, followups=0, lang="zh")
     mic, box = tab.by("mic-button"), tab.by("answer-input")
     expect(mic).to_be_visible()
     expect(mic).to_have_attribute("aria-label", zh["dictate"])
@@ -130,7 +125,7 @@ def test_dictation_fills_the_answer_box_and_never_sends(base_url: str, open_tab)
 def test_dictation_in_english_on_a_phone_stops_when_the_answer_is_sent(base_url: str, open_tab) -> None:
     tab = open_tab("en-US", {"width": 360, "height": 740})
     tab.context.add_init_script(FAKE_SPEECH)
-    chat._start(tab, base_url, topic="batch-norm", n=2, followups=0, lang="en")
+    start_interview(tab, base_url, topic="batch-norm", n=2, followups=0, lang="en")
     mic, box = tab.by("mic-button"), tab.by("answer-input")
     expect(mic).to_have_attribute("aria-label", STRINGS["en"]["dictate"])
     box.fill("I think")
@@ -145,14 +140,14 @@ def test_dictation_in_english_on_a_phone_stops_when_the_answer_is_sent(base_url:
     _emit(tab, [("late words", True)])
     expect(box).to_have_value("")
     expect(mic).to_have_attribute("aria-pressed", "false")
-    chat._no_horizontal_scroll(tab.page, 360)
+    no_horizontal_scroll(tab.page, 360)
     assert tab.errors == []
 
 
 def test_prompts_are_read_aloud_and_a_second_press_stops(base_url: str, open_tab, corpus) -> None:
     tab = open_tab("zh-CN")
     tab.context.add_init_script(FAKE_SPEECH)
-    chat._start(tab, base_url, topic=chat.TOPIC, n=1, followups=1, lang="zh")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=1, lang="zh")
     question = corpus.bank.get("convfeat-hierarchy").question.get("zh")
     speak = tab.by("msg-interviewer").first.get_by_test_id("speak-button")
     expect(speak).to_have_attribute("aria-label", STRINGS["zh"]["readAloud"])
@@ -185,7 +180,7 @@ def test_prompts_are_read_aloud_and_a_second_press_stops(base_url: str, open_tab
 def test_without_the_speech_api_there_are_no_voice_buttons(base_url: str, open_tab) -> None:
     tab = open_tab("en-US")
     tab.context.add_init_script(NO_SPEECH)
-    chat._start(tab, base_url, topic=chat.TOPIC, n=1, followups=0, lang="en")
+    start_interview(tab, base_url, topic=TOPIC, n=1, followups=0, lang="en")
     gone = "['SpeechRecognition', 'webkitSpeechRecognition', 'speechSynthesis'].filter((n) => n in window)"
     assert tab.page.evaluate(gone) == []
     expect(tab.by("mic-button")).to_be_hidden()
