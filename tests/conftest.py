@@ -3,19 +3,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from pg import PgCluster
+from paths import DATA, REPO
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(autouse=True)
@@ -75,25 +70,11 @@ def small_corpus_dir(tmp_path: Path) -> Path:
 # (CREATE DATABASE is cheap). Without the server binaries the tests skip, except on CI, where they must run.
 
 
-def _pg_unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
-    pytest.skip(reason)
-
-
-def start_pg_cluster() -> PgCluster:
-    """A new cluster, or skip/fail (CI) when PostgreSQL is not installed. The caller destroys it."""
-    from pg import PgCluster, PgUnavailable
-
-    try:
-        return PgCluster.start()
-    except PgUnavailable as e:
-        _pg_unavailable(str(e))
-
-
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The session's PostgreSQL cluster (tests/pg.py), started on first use and stopped at the end."""
+    from pg import start_pg_cluster
+
     cluster = start_pg_cluster()
     yield cluster
     cluster.destroy()

@@ -257,3 +257,16 @@ class ApiProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return ""
+
+
+def start_pg_cluster() -> PgCluster:
+    """A new cluster, or skip (fail on CI, which must run the PostgreSQL tests) when PostgreSQL is not installed.
+    The caller destroys it."""
+    import pytest
+
+    try:
+        return PgCluster.start()
+    except PgUnavailable as e:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI must run the PostgreSQL tests: {e}")
+        pytest.skip(str(e))

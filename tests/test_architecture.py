@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from paths import REPO
 
 # The core's subpackages from the bottom up: each may import only those before it (and itself).
 LAYERS = [

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from paths import REPO
 
 # Silenced findings are counted so they only ever go down; each must say which rule and why.
 MAX_SUPPRESSIONS = 2

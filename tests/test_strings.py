@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
 from interviewer.grading.scoring import PENALTIES, PENALTY_RULES
+from paths import REPO
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A language's name in its own script, which a reader of the other language must be able to find ("中文 (Chinese)").

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from chat_browser import (
     TIMEOUT_MS,
     TOPIC,
@@ -27,7 +28,6 @@ from chat_browser import (
     start_interview,
     sync_api,
 )
-
 from servers import serve_in_thread
 
 pytestmark = needs_chromium

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from chat_browser import (
     STRINGS,
     TOPIC,
@@ -25,7 +26,6 @@ from chat_browser import (
     send_and_read,
     start_interview,
 )
-
 from servers import serve_in_thread, yes_llm
 
 pytestmark = needs_chromium

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from conftest import REPO
 from interviewer import Settings
+from paths import REPO
 
 SHOWN_PAIR = re.compile(r'"(\w+)":("(?:[^"\\…]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)(?=[,}\]])')
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from conftest import REPO
 from interviewer import Settings
+from paths import REPO
 
 KEY = "k-" + "x" * 30
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SHARED
 from interviewer import load_bank
 from interviewer.batch.answerset import AnswerRow, AnswerSetError, RowProblem, parse_answer_set_text, read_answer_set
+from paths import REPO, SHARED
 
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import DATA, REPO
 from interviewer.cli import app
+from paths import DATA, REPO
 
 runner = CliRunner()
 

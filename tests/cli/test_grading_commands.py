@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
 from interviewer import load_bank
 from interviewer.cli import app
 from interviewer.settings import get_settings
+from paths import REPO
 
 runner = CliRunner()
 DEV = REPO / "eval" / "datasets" / "seed_dev.jsonl"

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from conftest import REPO
 from interviewer.grading.flags import instruction_spans
 from interviewer.grading.similarity import Grader
 from interviewer.knowledge.resolve import QuestionResolver
+from paths import REPO
 
 
 @pytest.fixture(scope="module")

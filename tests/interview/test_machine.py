@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from conftest import REPO
 from fakes import KeywordGrader
 from interviewer import load_bank
 from interviewer.interview.machine import (
@@ -18,6 +17,7 @@ from interviewer.interview.machine import (
     select_questions,
 )
 from interviewer.interview.report import build_report
+from paths import REPO
 
 BANK = load_bank(REPO / "corpus" / "bank")
 

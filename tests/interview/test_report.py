@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import DATA
 from fakes import KeywordGrader
 from interviewer import load_bank
 from interviewer.grading.result import Grade
@@ -18,6 +17,7 @@ from interviewer.interview.machine import Interview, InterviewConfig
 from interviewer.interview.report import Report, build_report
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Question
+from paths import DATA
 
 NASTY = "ReLU's output for x<0 is 0; a|b **bold** _under_ `code` [link](http://x) <script>alert(1)</script> &amp;"
 REFERENCE_ZH = r"1×1 卷积即 $1 \times 1$ 卷积；ReLU 为 $$f(x) = \max(0, x)$$，x<0 时输出 0。坏公式 $x_{$ 照原样。"

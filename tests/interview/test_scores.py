@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPO
 from interviewer import load_bank
 from interviewer.grading.result import Evidence, Grade, PointGrade
 from interviewer.grading.scoring import COVERED_CREDIT, coverage, point_credit, score
 from interviewer.interview.machine import HINT_CREDIT, Interview, InterviewConfig, resume
 from interviewer.interview.report import build_report
 from interviewer.knowledge.models import Question
+from paths import REPO
 
 BANK = load_bank(REPO / "corpus" / "bank")
 

@@ -6,11 +6,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from conftest import REPO
 from interviewer import load_bank, validate_bank
 from interviewer.cli import app
 from interviewer.knowledge.bank import BankError, chinese_numeral, seed_sections
 from interviewer.knowledge.termcheck import check_terms
+from paths import REPO
 
 BANK = REPO / "corpus" / "bank"
 SOURCES = REPO / "corpus" / "sources"

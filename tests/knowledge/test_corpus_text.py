@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from interviewer import load_bank
 from interviewer.knowledge.ingest import chunk_document, parse_document, source_files
 from interviewer.language.math import split_math
+from paths import REPO
 
 SOURCES = REPO / "corpus" / "sources"
 # Notes about what the scrape lost: "（原文配图取 a = 0.5，图未保留）", "（图略）", "如下图所示" with no figure.

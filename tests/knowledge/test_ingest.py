@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, REPO
 from interviewer.knowledge.ingest import IngestError, chunk_document, document_questions, parse_document, source_files
 from interviewer.knowledge.keypoints import derive_key_points, split_claims
+from paths import DATA, REPO
 
 ORIGINAL = REPO / "corpus" / "sources" / "original" / "dl_interview_zh.txt"
 CLEANED = REPO / "corpus" / "sources" / "dl_interview_zh.md"

@@ -13,7 +13,6 @@ from alembic import command
 from alembic.config import Config
 
 import interviewer.storage.engine
-from conftest import REPO
 from fakes import KeywordGrader
 from interviewer import load_bank
 from interviewer.interview.machine import Interview, InterviewConfig
@@ -21,6 +20,7 @@ from interviewer.service import Conflict, IdempotencyMismatch, InterviewService,
 from interviewer.service.mock_interviews import hash_token
 from interviewer.storage.engine import make_engine, migrate
 from interviewer.storage.repository import SessionRepository
+from paths import REPO
 
 BANK = load_bank(REPO / "corpus" / "bank")
 MIGRATIONS = Path(interviewer.storage.engine.__file__).parent / "migrations"

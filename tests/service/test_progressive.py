@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from fakes import SlowJudgeGrader
 from interviewer import load_bank
 from interviewer.interview.machine import InterviewConfig
@@ -17,6 +16,7 @@ from interviewer.service import InterviewService, NotFound
 from interviewer.service.judging import JudgingEvent
 from interviewer.storage.engine import make_engine, migrate
 from interviewer.storage.repository import SessionRepository
+from paths import REPO
 
 BANK = load_bank(REPO / "corpus" / "bank")
 CONFIG = InterviewConfig(topics=["batch-norm"], n_questions=2, max_followups=1, seed=5)

@@ -12,8 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from conftest import start_pg_cluster
-from pg import ApiProcess, prepare_data_dir
+from pg import ApiProcess, prepare_data_dir, start_pg_cluster
 from servers import start_session
 
 ANSWER = "训练时BN用当前mini-batch的均值和方差；测试时用训练中滑动平均得到的全局均值和方差。"
