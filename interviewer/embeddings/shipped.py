@@ -64,6 +64,7 @@ def write_store(model_id: str, dim: int, vectors: Mapping[str, np.ndarray], fold
     fd, tmp = tempfile.mkstemp(prefix=".shipped-", suffix=".npz", dir=folder)
     os.close(fd)
     np.savez_compressed(tmp, keys=np.array(keys, dtype="U64"), vectors=matrix.astype(np.float32))
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; an installed package file is readable by everyone
     os.replace(tmp, npz)
     meta = ShippedManifest(model_id=model_id, dim=dim, count=len(keys), sha256=_sha256(npz))
     manifest.write_text(json.dumps(asdict(meta), indent=2) + "\n", encoding="utf-8")
