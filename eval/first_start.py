@@ -24,8 +24,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-READY_TIMEOUT_S = 300.0
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -46,7 +44,7 @@ def _request(url: str, body: dict[str, Any] | None = None, token: str = "") -> t
         return e.code, {}
 
 
-def one_run() -> dict[str, float]:
+def one_run(ready_timeout: float) -> dict[str, float]:
     """Seconds from the server's start to ready, to the first question and to the first grade."""
     data_dir = Path(tempfile.mkdtemp(prefix="interviewer-first-start-"))
     port = _free_port()
@@ -64,8 +62,8 @@ def one_run() -> dict[str, float]:
         while True:
             if proc.poll() is not None:
                 raise SystemExit(f"error: the server exited with code {proc.returncode} before it was ready")
-            if time.perf_counter() - t0 > READY_TIMEOUT_S:
-                raise SystemExit(f"error: the server was not ready within {READY_TIMEOUT_S:.0f} s")
+            if time.perf_counter() - t0 > ready_timeout:
+                raise SystemExit(f"error: the server was not ready within {ready_timeout:.0f} s (--timeout)")
             try:
                 if _request(f"{base}/readyz")[0] == 200:
                     break
@@ -96,12 +94,13 @@ def one_run() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--runs", type=int, default=3, help="fresh starts to measure (default 3)")
+    p.add_argument("--timeout", type=float, default=900, help="seconds to wait for /readyz (default 900)")
     p.add_argument("--json", action="store_true", help="print the runs as JSON")
     args = p.parse_args(argv)
     if args.runs < 1:
         p.error("--runs must be at least 1")
     shipped = os.environ.get("INTERVIEWER_SHIPPED_VECTORS", "true")
-    runs = [one_run() for _ in range(args.runs)]
+    runs = [one_run(args.timeout) for _ in range(args.runs)]
     if args.json:
         print(json.dumps({"shipped_vectors": shipped, "runs": runs}, indent=2))
         return 0
