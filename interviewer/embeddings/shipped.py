@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -79,6 +80,7 @@ class ShippedVectors:
         self.dim = dim
         self.folder = folder
         self._vectors: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()  # the server encodes from several threads: read (and warn) once
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         store = self._load()
@@ -91,9 +93,10 @@ class ShippedVectors:
         return key in self._load()
 
     def _load(self) -> dict[str, np.ndarray]:
-        if self._vectors is None:
-            self._vectors = self._read()
-        return self._vectors
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = self._read()
+            return self._vectors
 
     def _read(self) -> dict[str, np.ndarray]:
         npz, manifest_path = store_paths(self.model_id, self.folder)
