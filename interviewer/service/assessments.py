@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from interviewer.batch.answerset import AnswerSetError, RowProblem, parse_answer_set_text
-from interviewer.batch.evaluate import run_eval
 from interviewer.batch.rows import RowResult, grade_rows
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.grading.result import Grade
@@ -88,6 +87,10 @@ class Assessor:
         on_problem: Callable[[RowProblem], None] | None = None,
     ) -> dict[str, Any]:
         """Grade an answer-set file and write ``results.jsonl``, ``metrics.json`` and ``report.html`` to ``out``."""
+        # Batch evaluation brings scipy, scikit-learn and matplotlib (about 2 s to import); a server that never
+        # evaluates a file should not start slower for them.
+        from interviewer.batch.evaluate import run_eval
+
         try:
             return run_eval(path, out, self.grader, self.resolver, batch_size, progress, on_problem)
         except AnswerSetError as e:
