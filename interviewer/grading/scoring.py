@@ -109,12 +109,16 @@ def apply_penalties(score: float, flags: Iterable[str] | Mapping[str, str]) -> f
     return round(max(0.0, min(score * factor, cap, 100.0)), 1)
 
 
-def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] = ()) -> float:
-    """The 0-100 score of one answer from its key points' probabilities and weights and its flags."""
+def score(points: Iterable[PointLike], flags: Iterable[str] | Mapping[str, str] = (), floor: bool = True) -> float:
+    """The 0-100 score of one answer from its key points' probabilities and weights and its flags.
+
+    ``floor=False`` leaves out the floor for an answer that covers every point: a grader that finds the answer
+    fits another question better says so (its points may all be "covered" by look-alike vocabulary).
+    """
     pts = list(points)
     total = sum(p.weight for p in pts)
     earned = sum(p.weight * point_credit(p.probability) for p in pts) / total if total > 0 else 0.0
-    if pts and all(p.covered for p in pts):
+    if floor and pts and all(p.covered for p in pts):
         earned = max(earned, COVERED_CREDIT)
     return apply_penalties(100.0 * earned, flags)
 

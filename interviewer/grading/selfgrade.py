@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from interviewer.grading.protocol import GraderProtocol
+from interviewer.grading.scoring import score
 from interviewer.knowledge.models import LANGUAGES, Language, Question
 
 FULL_MARKS = 90.0
@@ -39,7 +40,9 @@ def grade_references(
     """Every question's reference, in each language it has, graded against the question's own key points."""
     items = [(q, lang) for q in questions for lang in languages if getattr(q.reference, lang)]
     grades = grader.grade_many([(q, getattr(q.reference, lang)) for q, lang in items])
+    # Scored without the floor for an answer that covers every point: the check asks whether the evidence gives
+    # the reference full marks, and a wrong reference can "cover" every point narrowly with look-alike words.
     return [
-        ReferenceGrade(q.id, lang, g.score, tuple(p.id for p in g.missed))
+        ReferenceGrade(q.id, lang, score(g.key_points, g.flags, floor=False), tuple(p.id for p in g.missed))
         for (q, lang), g in zip(items, grades, strict=True)
     ]

@@ -326,7 +326,10 @@ class Grader:
                 )
             )
         cov = weighted_coverage(points)
-        unflagged = final_score(points)
+        # An answer closer to another bank question keeps its ramp score: its points may all look "covered" by
+        # that question's vocabulary (an Adam answer against BN's mean, variance and scale points).
+        floor = a.rival is None
+        unflagged = final_score(points, floor=floor)
         found = dict(a.found)
         # Flags that rest on the decision: each needs the answer to have made (almost) none of the points and to
         # score low already, so that none of them can take marks from an answer the evidence supports.
@@ -347,7 +350,7 @@ class Grader:
             found["other_question"] = f"the answer fits {a.rival[0]} better"
         return Grade(
             question_id=q.id,
-            score=final_score(points, found),
+            score=final_score(points, found, floor=floor),
             coverage=round(cov, 4),
             key_points=points,
             flags=[f for f in F.FLAG_NAMES if f in found],
