@@ -338,10 +338,13 @@ class Interview:
         # Flag penalties (halved for an injection, capped for a keyword list, ...) carry into the credit.
         raw = score(grade.key_points)
         penalty = 1.0 if not grade.flags else min(1.0, grade.score / raw) if raw > 0 else 0.0
+        # Whether the grader let this answer have the all-covered floor (it withholds it from an answer that fits
+        # another question better): the question's floor may only come from grades that had it.
+        floored = grade.score >= score(grade.key_points, grade.flags) - 0.05
         for p in grade.key_points:
             earned = point_credit(p.probability) * factor * penalty
             record.credit[p.id] = round(max(record.credit.get(p.id, 0.0), earned), 4)
-            if p.covered:
+            if p.covered and floored:
                 record.floor[p.id] = round(max(record.floor.get(p.id, 0.0), COVERED_CREDIT * factor * penalty), 4)
             if p.covered and penalty > 0 and p.id not in record.covered:
                 record.covered.append(p.id)

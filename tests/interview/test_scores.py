@@ -168,3 +168,18 @@ def test_each_flag_of_a_turn_is_explained_in_the_interview_language(lang: str, e
     turn = interview.answer("an answer to something else")
     note = turn.grade["flag_notes"]["other_question"]
     assert expected in note
+
+
+def test_a_grade_scored_without_the_floor_gives_the_question_none() -> None:
+    """A grader withholds the floor from an answer that fits another question; the question follows the grade."""
+
+    class NoFloor(ScriptedGrader):
+        def grade(self, question: Question, answer: str, match_confidence: float | None = None) -> Grade:
+            g = super().grade(question, answer, match_confidence)
+            return g.model_copy(update={"score": score(g.key_points, g.flags, floor=False)})
+
+    grader = NoFloor()
+    interview = start(grader, max_followups=0)
+    grader.then(dict.fromkeys(tags(interview), 0.62))
+    turn = interview.answer("look-alike words for every point")
+    assert turn.question_score == turn.grade["score"] < 90
