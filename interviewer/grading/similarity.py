@@ -2,13 +2,13 @@
 
 Grading runs in two steps so that a benchmark can refit the calibration without re-encoding anything:
 
-1. :meth:`Grader.analyze` cuts the answer into sentences, encodes them and the whole answer in one batch, and
-   measures evidence that does not depend on any fitted parameter: per key point the best sentence's
-   similarity (also relative to how similar the question itself is to the point), the point's words and
-   character trigrams found in the answer, a negation or antonym flip; per answer its similarity to the
-   reference (relative to the question's), the reference's words it uses, how much of it is about the key
-   points, and its length against the reference's. Similarities relative to the question's own carry over
-   between references, questions and languages where raw cosines do not.
+1. :meth:`Grader.analyze` cuts the answer into sentences, encodes each distinct one once (the whole answer's
+   vector is their length-weighted mean), and measures evidence that does not depend on any fitted parameter:
+   per key point the best sentence's similarity (also relative to how similar the question itself is to the
+   point), the point's words and character trigrams found in the answer, a negation or antonym flip; per answer
+   its similarity to the reference (relative to the question's), the reference's words it uses, how much of it
+   is about the key points, and its length against the reference's. Similarities relative to the question's own
+   carry over between references, questions and languages where raw cosines do not.
 2. :meth:`Grader.decide` turns those features into probabilities through the calibration (a logistic model
    fitted on graded answers from several data sets), marks the points covered with the sentence that covers
    each, sets the flags that rest on evidence, and scores with :func:`interviewer.grading.scoring.score`.
@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.embeddings.base import SYMMETRIC
+from interviewer.embeddings.base import SYMMETRIC, Embedder
+from interviewer.embeddings.memory import DEFAULT_ITEMS, MemoryCachedEmbedder
 from interviewer.grading import flags as F
 from interviewer.grading.anchors import question_anchors
 from interviewer.grading.calibration import EVIDENCE_FEATURES, Calibration, load_calibration
@@ -42,8 +43,8 @@ from interviewer.language.units import Unit, answer_units
 MAX_ANSWER_CHARS = 20000
 # How much closer to the reference than the question itself an answer must come not to count as an echo.
 ECHO_MARGIN = 0.05
-# The whole answer is encoded once more for its overall similarity to the reference; beyond this many
-# characters the encoder's cost grows faster than the signal.
+# The whole answer's vector is derived from its first sentences up to this many characters (the reference
+# is about that long; what follows is more often padding than substance).
 WHOLE_CHARS = 600
 
 
@@ -53,7 +54,6 @@ class _Prepared:
     answer: str
     units: list[Unit]
     instructions: list[Span]
-    whole: str
 
 
 @dataclass
@@ -83,9 +83,18 @@ class Grader:
     name = "embedding"
     llm = None  # embeddings only: follow-ups and feedback come from the bank
 
-    def __init__(self, corpus: Corpus, calibration: Calibration | None = None, data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        calibration: Calibration | None = None,
+        data_dir: Path | None = None,
+        answer_cache: int = DEFAULT_ITEMS,
+    ) -> None:
         self.corpus = corpus
-        self.embedder = corpus.embedder
+        # Answers' sentences: kept in memory for retries and repeats (``answer_cache`` vectors; 0 keeps none).
+        self.embedder: Embedder = (
+            MemoryCachedEmbedder(corpus.embedder, answer_cache) if answer_cache > 0 else corpus.embedder
+        )
         self.encoder = corpus.encoder or corpus.embedder
         self.model_id = corpus.embedder.model_id
         self.calibration = calibration or load_calibration(self.model_id, data_dir)
@@ -136,28 +145,18 @@ class Grader:
     def analyze_many(self, items: Sequence[tuple[Question, str]]) -> list[Analysis]:
         t0 = time.perf_counter()
         prepared = [self._prepare(q, a) for q, a in items]
-        texts: list[str] = []
-        for p in prepared:
-            texts.extend(u.text for u in p.units)
-            if p.whole and (len(p.units) != 1 or p.units[0].text != p.whole):
-                texts.append(p.whole)
+        # Each distinct sentence is encoded once, whichever answers it appears in.
+        texts = list(dict.fromkeys(u.text for p in prepared for u in p.units))
         t1 = time.perf_counter()
         vecs = self.embedder.encode(texts, SYMMETRIC) if texts else np.zeros((0, self.embedder.dim), np.float32)
         t2 = time.perf_counter()
+        row = {t: i for i, t in enumerate(texts)}
         n = max(1, len(items))
         out: list[Analysis] = []
-        offset = 0
         for p in prepared:
             ts = time.perf_counter()
-            U = vecs[offset : offset + len(p.units)]
-            offset += len(p.units)
-            whole: np.ndarray | None = None
-            if p.whole and (len(p.units) != 1 or p.units[0].text != p.whole):
-                whole = vecs[offset]
-                offset += 1
-            elif p.whole:
-                whole = U[0]
-            a = self._analyze(p, U, whole)
+            U = vecs[[row[u.text] for u in p.units]] if p.units else np.zeros((0, self.embedder.dim), np.float32)
+            a = self._analyze(p, U, whole_vector(p.units, U))
             a.timings_ms = {
                 "prepare": round((t1 - t0) * 1000 / n, 2),
                 "encode": round((t2 - t1) * 1000 / n, 2),
@@ -173,12 +172,7 @@ class Grader:
             u for u in answer_units(answer)
             if u.kind == "sentence" and not any(u.start < s.end and s.start < u.end for s in instructions)
         ]
-        # The whole answer less what it says to the grader, for its overall similarity to the reference.
-        whole = answer
-        for span in sorted(instructions, key=lambda sp: -sp.start):
-            whole = whole[: span.start] + whole[span.end :]
-        whole = whole.strip()[:WHOLE_CHARS]
-        return _Prepared(question, answer, units, instructions, whole if units else "")
+        return _Prepared(question, answer, units, instructions)
 
     def _analyze(self, p: _Prepared, U: np.ndarray, whole: np.ndarray | None) -> Analysis:
         q, answer, units = p.question, p.answer, p.units
@@ -380,6 +374,24 @@ class Grader:
         if margin >= self.calibration.thresholds.other_question_margin:
             return self._bank_qids[rival], round(margin, 3)
         return None
+
+
+def whole_vector(units: Sequence[Unit], U: np.ndarray, max_chars: int = WHOLE_CHARS) -> np.ndarray | None:
+    """The answer's vector: the mean of its sentences' vectors weighted by their length, normalised.
+
+    The encoder mean-pools its tokens, so this is close to encoding the whole text, at no cost: encoding it
+    again took as long as all its sentences together.
+    """
+    if not units:
+        return None
+    first = units[0].start
+    keep = [i for i, u in enumerate(units) if i == 0 or u.end - first <= max_chars]
+    weights = np.array([max(1, text_length(units[i].text)) for i in keep], dtype=np.float32)
+    v = (weights[:, None] * U[keep]).sum(axis=0)
+    norm = float(np.linalg.norm(v))
+    if norm <= 0:
+        return np.asarray(U[0], dtype=np.float32)
+    return np.asarray(v / norm, dtype=np.float32)
 
 
 def _relative(sim: float, floor: float) -> float:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from interviewer.embeddings import load_embedder
+from interviewer.embeddings.batching import BatchingEmbedder
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.grading.registry import make_grader
 from interviewer.knowledge.corpus import Corpus
@@ -29,9 +31,13 @@ class Services:
     assessor: Assessor
     admin: SessionAdmin
 
+    encoder: BatchingEmbedder | None = None
+
     def close(self) -> None:
         self.interviews.close()
         self.engine.dispose()
+        if self.encoder is not None:
+            self.encoder.close()
 
 
 def build_services(
@@ -42,7 +48,13 @@ def build_services(
 ) -> Services:
     """Load what is not given, bring the database to the newest schema, and wire the use cases.
     ``wrap_grader`` decorates the grader every use case sees (the web app counts grades with it)."""
-    corpus = corpus or Corpus.load(settings)
+    encoder: BatchingEmbedder | None = None
+    if corpus is None:
+        embedder = load_embedder(settings.embedding_backend, settings.embedding_model, settings.embedding_threads)
+        if settings.encoder_batch_window_ms > 0:
+            # Request threads hand their texts to one encoder thread that merges concurrent requests.
+            embedder = encoder = BatchingEmbedder(embedder, settings.encoder_batch_window_ms)
+        corpus = Corpus.load(settings, embedder=embedder)
     grader = grader or make_grader(corpus, settings)
     if wrap_grader is not None:
         grader = wrap_grader(grader)
@@ -60,4 +72,5 @@ def build_services(
         ),
         assessor=Assessor(grader, QuestionResolver(corpus, settings.question_match_threshold), limit),
         admin=SessionAdmin(repository),
+        encoder=encoder,
     )

