@@ -139,11 +139,73 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=120,
         ge=0,
-        description="Grading requests (new sessions, answers, /v1/grade, batch) per client address per minute, per "
-        "process; 0 turns the limit off. Not per session or key: anyone can start a new session.",
+        description="Graded answers (interview answers and /v1/grade) per client per minute, per process; 0 turns "
+        "every limit off. A client is a valid API key when one is sent, else its address.",
     )
     rate_limit_burst: int = Field(
-        default=20, ge=1, description="Grading requests a client may send at once before the rate applies."
+        default=20, ge=1, description="Graded answers a client may send at once before the rate applies."
+    )
+    session_rate_per_minute: int = Field(
+        default=10, ge=0, description="New interview sessions per client per minute, per process; 0: no limit."
+    )
+    session_rate_burst: int = Field(default=5, ge=1, description="New sessions a client may start at once.")
+    search_rate_per_minute: int = Field(
+        default=60, ge=0, description="GET /v1/search requests per client per minute, per process; 0: no limit."
+    )
+    search_rate_burst: int = Field(default=20, ge=1, description="Searches a client may send at once.")
+    batch_rate_per_minute: int = Field(
+        default=4, ge=0, description="POST /v1/grade/batch requests per API key per minute, per process; 0: no limit."
+    )
+    batch_rate_burst: int = Field(default=2, ge=1, description="Batch requests a key may send at once.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the "
+        "client (uvicorn's forwarded_allow_ips; `*` for any). Empty: the header is ignored and the peer address "
+        "is the client.",
+    )
+    grade_deadline_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Grading time one batch request may take; rows not graded by then come back as problems "
+        "and the result is marked partial.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="A connection that has not sent a request's complete headers this long after it opened (or "
+        "after its last response) is closed.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Longest wait for the next piece of a request body; a stalled upload gets 408 and is closed.",
+    )
+    keep_alive_seconds: float = Field(
+        default=65.0,
+        gt=0,
+        le=3600,
+        description="Idle time after a response before a kept-alive connection is closed (longer than the 60 s "
+        "of common proxies, so a reused connection is never closed under a request in flight).",
+    )
+    session_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Sessions not updated for this many days are deleted by `interviewer admin prune` and the "
+        "periodic prune.",
+    )
+    unanswered_session_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Sessions without a single answer are deleted once they are this many hours old.",
+    )
+    prune_interval_minutes: float = Field(
+        default=0.0,
+        ge=0,
+        description="How often the server prunes old sessions itself; 0: never (run `interviewer admin prune` "
+        "from cron instead).",
     )
     log_level: str = Field(default="INFO", description="Logging level: DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["json", "text"] = Field(
@@ -159,6 +221,10 @@ class Settings(BaseSettings):
     @property
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:
