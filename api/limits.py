@@ -1,7 +1,8 @@
-"""Request body size limit and the per-client rate limit on grading."""
+"""Request body size and time limits, and the per-client rate budgets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import threading
@@ -11,17 +12,29 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from interviewer import Settings
+
 
 class _TooLarge(BaseException):
     """A BaseException so that body parsing (which turns any Exception into a 400) lets it through to us."""
 
 
-class BodyLimitMiddleware:
-    """413 for bodies over the limit, whether announced by Content-Length or only found while reading."""
+class _Stalled(BaseException):
+    """The client stopped sending its body; a BaseException for the same reason as _TooLarge."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimitMiddleware:
+    """413 for bodies over the limit, whether announced by Content-Length or only found while reading; 408 when
+    the next piece of a body takes longer than ``timeout`` seconds to arrive.
+
+    The timeout applies only while the body is incomplete: afterwards ``receive`` waits for the client to
+    disconnect (a streamed response listens for that), which may rightly take as long as the stream lasts.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -29,16 +42,24 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, int(declared))
+            await self._refuse(send, 413, self._too_large(int(declared)))
             return
         seen = 0
+        body_done = False
         started = False
 
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+        async def guarded_receive() -> Message:
+            nonlocal seen, body_done
+            if body_done or self.timeout is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), self.timeout)
+                except TimeoutError:
+                    raise _Stalled from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if seen > self.max_bytes:
                     raise _TooLarge
             return message
@@ -50,22 +71,26 @@ class BodyLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, guarded_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, seen)
+                await self._refuse(send, 413, self._too_large(seen))
+        except _Stalled:
+            if not started:
+                await self._refuse(
+                    send, 408, f"the request body stalled: nothing arrived for {self.timeout:g} s; send it again"
+                )
 
-    async def _refuse(self, send: Send, size: int) -> None:
-        body = json.dumps(
-            {"detail": f"the request body is over {self.max_bytes} bytes ({size} read); send less"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+    def _too_large(self, size: int) -> str:
+        return f"the request body is over {self.max_bytes} bytes ({size} read); send less"
+
+    async def _refuse(self, send: Send, status: int, detail: str) -> None:
+        body = json.dumps({"detail": detail}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 408:
+            # The rest of the body may still come; the connection cannot be reused.
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -124,3 +149,24 @@ class RateLimiter:
 
 def retry_after_header(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
+
+
+# What each budget covers, as the 429 says it.
+BUDGETS: dict[str, str] = {
+    "answers": "graded answers",
+    "sessions": "new sessions",
+    "search": "searches",
+    "batch": "batch requests",
+}
+
+
+def rate_budgets(settings: Settings) -> dict[str, RateLimiter]:
+    """One limiter per budget; ``rate_limit_per_minute = 0`` turns them all off (tests, trusted deployments)."""
+    if settings.rate_limit_per_minute == 0:
+        return {name: RateLimiter(0, 1) for name in BUDGETS}
+    return {
+        "answers": RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        "sessions": RateLimiter(settings.session_rate_per_minute, settings.session_rate_burst),
+        "search": RateLimiter(settings.search_rate_per_minute, settings.search_rate_burst),
+        "batch": RateLimiter(settings.batch_rate_per_minute, settings.batch_rate_burst),
+    }

@@ -13,14 +13,16 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from interviewer import Corpus, Settings, __version__, get_settings
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.service import ServiceError, build_services
 
 from .http_errors import not_json, service_error
-from .limits import BodyLimitMiddleware, RateLimiter
+from .limits import BodyLimitMiddleware, rate_budgets
 from .observability import Metrics, RequestContextMiddleware, configure_logging, log, metered
+from .readiness import ReadinessMonitor
 from .routes import admin, grade, health, questions, search, sessions
 
 STATIC = Path(__file__).parent / "static"
@@ -33,7 +35,10 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app)
+        app.state.readiness = readiness = ReadinessMonitor(app.state.services.engine)
+        readiness.start()
         yield
+        readiness.stop()
         services = getattr(app.state, "services", None)
         if services is not None:
             services.close()
@@ -48,7 +53,8 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     app.state.settings = settings
     app.state.services = None
     app.state.metrics = metrics = Metrics()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.rate_limiters = rate_budgets(settings)
+    app.state.readiness = None
 
     configure_logging(settings)
 
@@ -107,8 +113,15 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-API-Key", "X-Request-ID"],
             expose_headers=["Retry-After", "X-Request-ID", "Idempotent-Replayed"],
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_request_bytes, timeout=settings.body_timeout_seconds
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.trusted_proxy_list:
+        # In the app rather than left to the server, so that which X-Forwarded-For is believed does not
+        # depend on how the app is served (uvicorn itself trusts 127.0.0.1 unless told otherwise; serve turns
+        # that off). Outermost: logs, metrics and rate limits all see the forwarded client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

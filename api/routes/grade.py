@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from ..deps import ApiKey, AssessorDep, RateLimited
+from ..deps import ApiKey, AssessorDep, rate_limited
 from ..schemas import BatchOut, ErrorBody, GradeIn
 
 router = APIRouter(prefix="/v1/grade", tags=["grading"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/grade", tags=["grading"])
     "",
     summary="Grade one answer, no session",
     responses={code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422, 429)},
-    dependencies=[RateLimited],
+    dependencies=[rate_limited("answers")],
 )
 def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
     return assessor.grade_one(body.answer, body.question_id, body.question, body.reference).grade.public()
@@ -31,7 +31,7 @@ def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
     "INTERVIEWER_MAX_REQUEST_BYTES and to 2,000 rows. `Content-Type: text/csv` or `text/tab-separated-values` "
     "sends CSV or TSV instead.",
     responses={code: {"model": ErrorBody} for code in (400, 401, 403, 413, 429)},
-    dependencies=[ApiKey, RateLimited],
+    dependencies=[ApiKey, rate_limited("batch")],
     openapi_extra={
         "requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}
     },

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from ..readiness import ReadinessMonitor
 from ..schemas import ErrorBody, Health, Ready
 
 router = APIRouter(tags=["health"])
@@ -22,20 +22,17 @@ async def healthz() -> Health:
     summary="Model loaded, index ready, database reachable",
     responses={503: {"model": ErrorBody}},
 )
-def readyz(request: Request) -> Ready | JSONResponse:
+async def readyz(request: Request) -> Ready | JSONResponse:
+    # On the event loop and from cached state (api/readiness.py): it answers at once while grading requests
+    # hold every worker thread.
     services = getattr(request.app.state, "services", None)
-    if services is None:
+    monitor: ReadinessMonitor | None = getattr(request.app.state, "readiness", None)
+    if services is None or monitor is None:
         return JSONResponse(status_code=503, content={"detail": "still loading"}, headers={"Retry-After": "5"})
+    db = monitor.status()
+    if not db.ok:
+        return JSONResponse(status_code=503, content={"detail": db.detail}, headers={"Retry-After": "5"})
     corpus, engine = services.corpus, services.engine
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as e:  # any driver error means "not ready"
-        return JSONResponse(
-            status_code=503,
-            content={"detail": f"database unreachable: {type(e).__name__}"},
-            headers={"Retry-After": "5"},
-        )
     return Ready(
         status="ready",
         model=corpus.embedder.model_id,

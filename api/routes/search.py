@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ..deps import CorpusDep
+from ..deps import CorpusDep, rate_limited
 from ..schemas import ErrorBody, Passage, SearchResult
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -14,7 +14,8 @@ router = APIRouter(prefix="/v1", tags=["search"])
     "/search",
     response_model=SearchResult,
     summary="Source passages that answer a question, in Chinese or English",
-    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    dependencies=[rate_limited("search")],
 )
 def search(
     corpus: CorpusDep,

@@ -14,7 +14,7 @@ from interviewer.interview.coach import Phrasing
 from interviewer.interview.machine import InterviewConfig
 from interviewer.service.judging import JudgingEvent
 
-from ..deps import InterviewsDep, RateLimited
+from ..deps import InterviewsDep, rate_limited
 from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -40,7 +40,7 @@ def _token(authorization: str | None) -> str | None:
     description="400 when a topic or group is unknown (see GET /v1/topics, GET /v1/topic-groups) or no question of "
     "the bank matches the topics and difficulty range; 422 when the body does not follow the schema.",
     responses=BODY_ERRORS,
-    dependencies=[RateLimited],
+    dependencies=[rate_limited("sessions")],
 )
 def create_session(body: SessionCreate, interviews: InterviewsDep) -> SessionCreated:
     started = interviews.start(InterviewConfig(**body.model_dump()))
@@ -62,7 +62,7 @@ def create_session(body: SessionCreate, interviews: InterviewsDep) -> SessionCre
     description="Send `Idempotency-Key: <unique string>` to make retries safe: a repeated request with the same key "
     "and answer gets the stored response back (header `Idempotent-Replayed: true`) instead of a second turn.",
     responses=BODY_ERRORS,
-    dependencies=[RateLimited],
+    dependencies=[rate_limited("answers")],
 )
 def answer(
     session_id: SessionId,

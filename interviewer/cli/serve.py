@@ -57,9 +57,8 @@ def serve(
     ),
 ) -> None:
     """Run the web service: the API under /v1 and the chat page."""
-    import uvicorn
-
     from api.main import create_app
+    from api.server import uvicorn_config
     from interviewer.grading.registry import GraderConfigError, make_grader
 
     s = get_settings()
@@ -68,17 +67,7 @@ def serve(
         make_grader(corpus, s)
     except GraderConfigError as e:
         fail(str(e))
-    # log_config=None: uvicorn's loggers go through the app's handler (JSON lines with the request id); the
-    # app writes its own access line, so uvicorn's is off. Keep-alive outlasts the 60 s idle timeout of common
-    # proxies and clients, so a reused connection is never closed under a request in flight (seen at 5 s).
-    config = uvicorn.Config(
-        create_app(s, corpus),
-        host=host or s.host,
-        port=port if port is not None else s.port,
-        log_config=None,
-        access_log=False,
-        timeout_keep_alive=65,
-    )
+    config = uvicorn_config(create_app(s, corpus), s, host=host, port=port)
     server = _announcing_server(config)
     server.run()
     if not server.started:  # as uvicorn.run: a server that never listened is a failure

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import httpx
@@ -74,28 +75,88 @@ def test_admin_lists_counts_and_deletes_sessions(corpus, tmp_path: Path) -> None
 
 def test_grading_is_rate_limited_per_client(corpus, tmp_path: Path) -> None:
     with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=3) as c:
-        sid, auth = _session(c)  # starting a session takes the first of the three
-        assert c.post("/v1/grade", json=GRADE).status_code == 200
-        assert c.post("/v1/grade", json=GRADE).status_code == 200
+        sid, auth = _session(c)  # starting a session has a budget of its own
+        assert [c.post("/v1/grade", json=GRADE).status_code for _ in range(3)] == [200, 200, 200]
         r = c.post("/v1/grade", json=GRADE)
         assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and "retry" in r.json()["detail"]
-        # One client, one bucket: neither its session token nor a made-up key nor a new session refills it.
+        assert "graded answers" in r.json()["detail"]
+        # One client, one bucket: neither its session token nor a made-up key refills it.
         assert c.post(f"/v1/sessions/{sid}/answers", json={"text": "skip"}, headers=auth).status_code == 429
         assert c.post("/v1/grade", json=GRADE, headers={"X-API-Key": "made-up"}).status_code == 429
-        assert c.post("/v1/sessions", json={"topics": ["batch-norm"]}).status_code == 429
         # Reading is never limited.
         assert c.get("/v1/topics").status_code == 200
-        assert "interviewer_rate_limited_total 4.0" in c.get("/metrics").text
+        assert "interviewer_rate_limited_total 3.0" in c.get("/metrics").text
 
 
-def test_starting_sessions_draws_on_the_same_bucket(corpus, tmp_path: Path) -> None:
-    """A new session is not a new client: starting sessions cannot be used to refill the grading allowance."""
+# --- the bypasses the issue 17 probe found, each now refused --------------------------------------------
+
+
+def _random_credential(i: int) -> dict[str, str]:
+    return {"X-API-Key": secrets.token_hex(8)} if i % 2 else {"Authorization": f"Bearer {secrets.token_hex(8)}"}
+
+
+def test_made_up_credentials_do_not_make_a_new_client(corpus, tmp_path: Path) -> None:
+    """30 grades with a random X-API-Key or Bearer each used to get 30 x 200: an unverified credential names no one."""
+    with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=5) as c:
+        codes = [c.post("/v1/grade", json=GRADE, headers=_random_credential(i)).status_code for i in range(30)]
+    assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+
+
+def test_a_valid_api_key_has_a_budget_of_its_own(corpus, tmp_path: Path) -> None:
+    """A front end that proves its key is one client wherever its requests come from, apart from the address."""
+    with _client(corpus, tmp_path, api_keys=KEY, rate_limit_per_minute=1, rate_limit_burst=2) as c:
+        assert [c.post("/v1/grade", json=GRADE).status_code for _ in range(3)] == [200, 200, 429]
+        keyed = [c.post("/v1/grade", json=GRADE, headers={"X-API-Key": KEY}).status_code for _ in range(3)]
+        assert keyed == [200, 200, 429]
+
+
+def test_new_sessions_have_a_budget_and_their_tokens_are_no_fresh_allowance(corpus, tmp_path: Path) -> None:
+    limits = {"rate_limit_per_minute": 1, "rate_limit_burst": 4, "session_rate_per_minute": 1, "session_rate_burst": 3}
+    with _client(corpus, tmp_path, **limits) as c:
+        created = [c.post("/v1/sessions", json={"topics": ["batch-norm"]}) for _ in range(5)]
+        assert [r.status_code for r in created] == [201, 201, 201, 429, 429]
+        assert "new sessions" in created[3].json()["detail"] and "Retry-After" in created[3].headers
+        # Each session's token answers within the one client's grading budget, not a budget per session.
+        codes = []
+        for r in created[:3]:
+            sid, auth = r.json()["session_id"], {"Authorization": f"Bearer {r.json()['token']}"}
+            for _ in range(2):
+                codes.append(c.post(f"/v1/sessions/{sid}/answers", json={"text": ANSWER}, headers=auth).status_code)
+        assert codes == [200, 200, 200, 200, 429, 429]
+
+
+def test_search_has_a_budget(corpus, tmp_path: Path) -> None:
+    with _client(corpus, tmp_path, search_rate_per_minute=1, search_rate_burst=3) as c:
+        codes = [c.get("/v1/search", params={"q": "BN " * 600}).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        assert "searches" in c.get("/v1/search", params={"q": "BN"}).json()["detail"]
+        assert c.post("/v1/grade", json=GRADE).status_code == 200  # another budget
+
+
+def test_batch_has_a_budget_per_key(corpus, tmp_path: Path) -> None:
+    with _client(corpus, tmp_path, api_keys=KEY, batch_rate_per_minute=1, batch_rate_burst=2) as c:
+        body = json.dumps(GRADE, ensure_ascii=False).encode()
+        codes = [c.post("/v1/grade/batch", content=body, headers={"X-API-Key": KEY}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+
+
+def _forwarded(c: TestClient, addresses: list[str]) -> list[int]:
+    return [c.post("/v1/grade", json=GRADE, headers={"X-Forwarded-For": a}).status_code for a in addresses]
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(corpus, tmp_path: Path) -> None:
+    """A random X-Forwarded-For each time used to get 30/30 x 200 from a loopback caller."""
     with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=3) as c:
-        codes = [c.post("/v1/sessions", json={"topics": ["batch-norm"]}).status_code for _ in range(3)]
-        assert codes == [201, 201, 201]
-        r = c.post("/v1/sessions", json={"topics": ["batch-norm"]})
-        assert r.status_code == 429 and "Retry-After" in r.headers
-        assert c.post("/v1/grade", json=GRADE).status_code == 429
+        assert _forwarded(c, [f"203.0.113.{i}" for i in range(6)]) == [200, 200, 200, 429, 429, 429]
+    # Behind a named proxy (TestClient's peer is "testclient") the header names the client, and only there.
+    with _client(corpus, tmp_path, rate_limit_per_minute=1, rate_limit_burst=1, trusted_proxies="testclient") as c:
+        assert _forwarded(c, [f"203.0.113.{i}" for i in range(3)]) == [200, 200, 200]
+        assert _forwarded(c, ["198.51.100.7", "198.51.100.7"]) == [200, 429]
+    settings = Settings(
+        data_dir=tmp_path / "svc", rate_limit_per_minute=1, rate_limit_burst=1, trusted_proxies="10.0.0.0/8"
+    )
+    with TestClient(create_app(settings, corpus=corpus), client=("192.0.2.9", 4000)) as c:  # not a proxy
+        assert _forwarded(c, ["203.0.113.1", "203.0.113.2"]) == [200, 429]
 
 
 def test_rate_limit_off_with_zero(corpus, tmp_path: Path) -> None:
