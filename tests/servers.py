@@ -19,11 +19,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: Any, name: str = "test-uvicorn", timeout: float = 30.0) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, name: str = "test-uvicorn", timeout: float = 30.0, settings: Any = None
+) -> Iterator[str]:
+    """With ``settings``, the server is configured as `interviewer serve` configures it (api/server.py)."""
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    if settings is not None:
+        from api.server import uvicorn_config
+
+        config = uvicorn_config(app, settings, host="127.0.0.1", port=port)
+    else:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
