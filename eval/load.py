@@ -5,7 +5,9 @@ create a session, answer every move after a think time (randomised ±50 %) with 
 dev-set answer in the interview's language (sometimes "skip"), fetch the report when done, start again.
 Starts are spread over one think time; no new request is sent after the duration, requests in flight
 finish. Prints requests/s, latency percentiles and errors per endpoint (route template), and whether
-the target (p95 of POST answers <= 300 ms, 0 errors) was met, and the server's memory (RSS, peak).
+the target (p95 of POST answers <= 300 ms, 0 errors) was met, and the server's memory (RSS, peak). Meanwhile
+a probe polls /healthz and /readyz every 0.25 s on a connection of its own, as an orchestrator would (target:
+p99 <= 100 ms however busy the server is).
 
 Loopback only unless --allow-remote: this is a load generator, not a tool to point at other people's
 servers. With --start it runs `interviewer serve` itself on a free 127.0.0.1 port with a temporary copy of
@@ -42,6 +44,9 @@ import httpx
 DEV = Path(__file__).resolve().parent / "datasets" / "seed_dev.jsonl"
 TARGET_ROUTE = "POST /v1/sessions/{id}/answers"
 TARGET_P95_MS = 300.0
+PROBE_ROUTES = ("GET /healthz", "GET /readyz")
+PROBE_TARGET_P99_MS = 100.0
+PROBE_EVERY_S = 0.25
 SKIPS = {"zh": ["跳过", "不知道", "下一题"], "en": ["skip", "I don't know", "next question"]}
 # Sentence ends as the grader sees them: Chinese stops always, ASCII ones before a space or the end.
 _SENT = re.compile(r".+?(?:[。！？!?]+|\.(?=\s|$)|$)", re.S)
@@ -156,6 +161,8 @@ def summarise(stats: Stats, config: dict[str, Any]) -> dict[str, Any]:
     answers = next((e for e in endpoints if e["route"] == TARGET_ROUTE), None)
     p95 = answers["p95_ms"] if answers else None
     met = bool(answers) and p95 is not None and p95 <= TARGET_P95_MS and total_errors == 0
+    probes = [e for e in endpoints if e["route"] in PROBE_ROUTES]
+    probe_p99 = max((e["p99_ms"] for e in probes), default=None)
     errors_by_status: Counter = Counter()
     for c in stats.errors.values():
         errors_by_status.update(c)
@@ -179,6 +186,11 @@ def summarise(stats: Stats, config: dict[str, Any]) -> dict[str, Any]:
             "rule": f"p95 of {TARGET_ROUTE} <= {TARGET_P95_MS:g} ms and 0 errors",
             "answers_p95_ms": p95,
             "met": met,
+        },
+        "probes": {
+            "rule": f"p99 of /healthz and /readyz <= {PROBE_TARGET_P99_MS:g} ms",
+            "p99_ms": probe_p99,
+            "met": probe_p99 is not None and probe_p99 <= PROBE_TARGET_P99_MS,
         },
     }
 
@@ -302,6 +314,17 @@ async def warm_up(url: str, seed: int = 0, timeout: float = 30.0, languages: tup
         raise LoadError(f"the warm-up interview failed: {stats.last_error}", 1)
 
 
+async def probe_health(url: str, stats: Stats, deadline: float, every: float = PROBE_EVERY_S) -> None:
+    """What an orchestrator sees: /healthz and /readyz on a connection of their own, every ``every`` seconds."""
+    async with httpx.AsyncClient(base_url=url, timeout=10.0, trust_env=False) as http:
+        client = Client(http, stats)
+        while time.perf_counter() < deadline:
+            for route in PROBE_ROUTES:
+                method, path = route.split(" ")
+                await client.call(method, path, route)
+            await asyncio.sleep(every)
+
+
 async def run_load(
     url: str,
     candidates: int = 20,
@@ -357,6 +380,7 @@ async def run_load(
             )
             for _ in range(candidates)
         ]
+        tasks.append(asyncio.create_task(probe_health(url, stats, deadline)))
         try:
             await asyncio.gather(*tasks)
         finally:
@@ -612,6 +636,10 @@ def print_table(result: dict[str, Any], file=None) -> None:
     console.print(
         f"target ({tg['rule']}): {verdict} (answers p95 {tg['answers_p95_ms']} ms, errors {result['errors']})"
     )
+    pr = result.get("probes")
+    if pr and pr["p99_ms"] is not None:
+        verdict = "[green]MET[/green]" if pr["met"] else "[red]NOT MET[/red]"
+        console.print(f"health probes ({pr['rule']}): {verdict} (p99 {pr['p99_ms']} ms)")
 
 
 # --------------------------------------------------------------------------------------------- main
