@@ -23,6 +23,7 @@ from .http_errors import not_json, service_error
 from .limits import BodyLimitMiddleware, rate_budgets
 from .observability import Metrics, RequestContextMiddleware, configure_logging, log, metered
 from .readiness import ReadinessMonitor
+from .retention import periodic_prune
 from .routes import admin, grade, health, questions, search, sessions
 
 STATIC = Path(__file__).parent / "static"
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
         start(app)
         app.state.readiness = readiness = ReadinessMonitor(app.state.services.engine)
         readiness.start()
-        yield
+        async with periodic_prune(app):  # with INTERVIEWER_PRUNE_INTERVAL_MINUTES > 0
+            yield
         readiness.stop()
         services = getattr(app.state, "services", None)
         if services is not None:

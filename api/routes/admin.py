@@ -1,12 +1,14 @@
-"""Operator endpoints, behind an API key: who is interviewing, how it goes, and deleting a session."""
+"""Operator endpoints, behind an API key: who is interviewing, how it goes, deleting a session (the right to
+erasure: its turns go with it) and pruning old ones."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
 
-from ..deps import AdminDep, ApiKey
+from ..deps import AdminDep, ApiKey, SettingsDep
 from ..schemas import AdminSession, AdminStats, ErrorBody
 
 router = APIRouter(
@@ -55,3 +57,20 @@ def delete_session(
 ) -> Response:
     admin.delete(session_id)
     return Response(status_code=204)
+
+
+class PruneReport(BaseModel):
+    stale: int = Field(description="Sessions not updated since `updated_before`.")
+    unanswered: int = Field(description="Sessions without a single answer, started before `unanswered_created_before`.")
+    total: int
+    dry_run: bool = Field(description="True: counted, nothing deleted.")
+    updated_before: str
+    unanswered_created_before: str
+
+
+@router.post("/prune", response_model=PruneReport, summary="Delete old and never-answered sessions")
+def prune(admin: AdminDep, settings: SettingsDep, dry_run: Annotated[bool, Query()] = False) -> PruneReport:
+    """What `interviewer admin prune` does, with the retention settings (INTERVIEWER_SESSION_RETENTION_DAYS,
+    INTERVIEWER_UNANSWERED_SESSION_HOURS)."""
+    result = admin.prune(settings.session_retention_days, settings.unanswered_session_hours, dry_run=dry_run)
+    return PruneReport(**result.as_dict())

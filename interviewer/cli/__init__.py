@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import typer
 
-from interviewer.cli import bench, corpus_commands, grading_commands, practice, serve
+from interviewer.cli import admin_commands, bench, corpus_commands, grading_commands, practice, serve
 from interviewer.cli.common import app
 
 # Importing a command module registers its commands on the apps.
-COMMANDS = (corpus_commands, grading_commands, practice, serve, bench)
+COMMANDS = (corpus_commands, grading_commands, practice, serve, bench, admin_commands)
 
 
 def main() -> None:

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="LLM-graded mock interviews for ML candidates.")
 corpus_app = typer.Typer(no_args_is_help=True, help="Inspect, validate and extend the question bank and sources.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
+admin_app = typer.Typer(no_args_is_help=True, help="Look after the session database.")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(bench_app, name="bench")
+app.add_typer(admin_app, name="admin")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -4,17 +4,21 @@ responses belong to the use cases (``interviewer.service``).
 Concurrency is optimistic: a turn is stored only if the session still has the number of turns it had when it
 was read (``UPDATE ... WHERE turns = n``), and ``(session_id, idx)`` is unique, so two concurrent answers to one
 session can never both land, on one process or on several.
+
+Pruning deletes in batches, each its own transaction, and re-checks its condition in the deleting statements:
+a session answered between the batch's read and its delete keeps itself and its turns.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
+from sqlalchemy import ColumnElement, and_, exists, func, not_, update
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -55,6 +59,39 @@ class SessionSummary:
     mean_score: float | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PruneCounts:
+    """Sessions a prune deleted (or would delete), by the rule that caught them; one caught by both is stale."""
+
+    stale: int  # not updated since the retention cutoff
+    unanswered: int  # without a single turn, created before their (shorter) cutoff
+
+    @property
+    def total(self) -> int:
+        return self.stale + self.unanswered
+
+
+# Sessions per transaction: a big first prune must not hold one long lock on SQLite (a single writer) or one huge
+# transaction on PostgreSQL while interviews go on.
+PRUNE_BATCH = 500
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps the wall-clock time without its offset (the tables write UTC), so a cutoff is compared in UTC;
+    a naive cutoff is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _stale(updated_before: datetime) -> ColumnElement[bool]:
+    return col(InterviewSession.updated_at) < _utc(updated_before)
+
+
+def _unanswered(created_before: datetime) -> ColumnElement[bool]:
+    # "Never answered" is no turn row at all: a skipped question is a turn row too, and its session was used.
+    has_turn = exists().where(col(TurnRecord.session_id) == col(InterviewSession.id))
+    return and_(col(InterviewSession.created_at) < _utc(created_before), not_(has_turn))
 
 
 def _state_json(state: InterviewState) -> str:
@@ -249,3 +286,58 @@ class SessionRepository:
             db.delete(row)
             db.commit()
         return True
+
+    def count_prunable(self, updated_before: datetime, unanswered_created_before: datetime) -> PruneCounts:
+        """What ``prune`` with the same cutoffs would delete now, deleting nothing."""
+        stale = _stale(updated_before)
+        with Session(self.engine) as db:
+            n_stale = db.exec(select(func.count()).select_from(InterviewSession).where(stale)).one()
+            n_unanswered = db.exec(
+                select(func.count())
+                .select_from(InterviewSession)
+                .where(_unanswered(unanswered_created_before), not_(stale))
+            ).one()
+        return PruneCounts(n_stale, n_unanswered)
+
+    def prune(
+        self,
+        updated_before: datetime,
+        unanswered_created_before: datetime,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> PruneCounts:
+        """Delete, with their turns, the sessions not updated since ``updated_before`` and those without a turn
+        created before ``unanswered_created_before``, ``PRUNE_BATCH`` sessions per transaction. ``keep_going`` is
+        asked before each batch, so a server shutting down stops between two (the rest goes next time)."""
+        stale = self._delete_where(_stale(updated_before), keep_going)
+        unanswered = self._delete_where(_unanswered(unanswered_created_before), keep_going)
+        return PruneCounts(stale, unanswered)
+
+    def _delete_where(self, condition: ColumnElement[bool], keep_going: Callable[[], bool]) -> int:
+        deleted = 0
+        while keep_going():
+            with Session(self.engine) as db:
+                # PostgreSQL locks the batch, so an answer arriving now waits and then finds its session gone;
+                # rows another transaction holds (an answer being stored, a concurrent prune) are left for later.
+                # SQLite has no row locks: its single writer and the re-checked condition below do the same.
+                ids = list(
+                    db.exec(
+                        select(InterviewSession.id)
+                        .where(condition)
+                        .limit(PRUNE_BATCH)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if not ids:
+                    break
+                chosen = and_(col(InterviewSession.id).in_(ids), condition)
+                db.execute(
+                    sa_delete(TurnRecord).where(
+                        col(TurnRecord.session_id).in_(select(InterviewSession.id).where(chosen))
+                    )
+                )
+                result = cast(CursorResult[Any], db.execute(sa_delete(InterviewSession).where(chosen)))
+                db.commit()
+            deleted += result.rowcount
+            if len(ids) < PRUNE_BATCH:
+                break
+        return deleted

@@ -26,8 +26,9 @@ class InterviewSession(SQLModel, table=True):
     # interviewer.interview.machine.InterviewState as JSON, without its turns (they are the turn rows).
     state: str = Field(sa_column=Column(Text, nullable=False))
     turns: int = 0
-    created_at: datetime = Field(default_factory=now, sa_type=DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=now, sa_type=DateTime(timezone=True))
+    # Indexed (revision 0005): the admin list sorts by created_at, and pruning looks for old rows by both.
+    created_at: datetime = Field(default_factory=now, sa_type=DateTime(timezone=True), index=True)
+    updated_at: datetime = Field(default_factory=now, sa_type=DateTime(timezone=True), index=True)
 
 
 class TurnRecord(SQLModel, table=True):
