@@ -468,8 +468,11 @@ def _box_busy_seconds() -> float | None:
 class Server:
     """`interviewer serve` (or uvicorn with --workers N) on a free loopback port with a temp data dir copy."""
 
-    def __init__(self, data_dir: Path | None, workers: int = 1, ready_timeout: float = 600.0) -> None:
+    def __init__(
+        self, data_dir: Path | None, workers: int = 1, ready_timeout: float = 600.0, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        self.env = env or {}
         self.workers = workers
         self.ready_timeout = ready_timeout
         self.proc: subprocess.Popen | None = None
@@ -492,7 +495,7 @@ class Server:
             data.mkdir()
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data)}
+        env = {**os.environ, **self.env, "INTERVIEWER_DATA_DIR": str(data)}
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         # The limit is per client address, and every simulated candidate comes from 127.0.0.1.
         env.setdefault("INTERVIEWER_RATE_LIMIT_PER_MINUTE", "0")
