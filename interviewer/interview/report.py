@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from interviewer.grading.flag_notes import flag_note
 from interviewer.interview.machine import Interview, QuestionRecord
-from interviewer.interview.markup import html_rich, md_rich, md_text, plain_rich
+from interviewer.interview.markup import html_rich, md_code, md_rich, md_text, plain_rich
 from interviewer.knowledge.models import Language, Question
 from interviewer.language.text import detect_language
 
@@ -150,10 +150,11 @@ class Report(BaseModel):
                 out += [f"*{t['how']}{t['colon']}{md_text(q.explanation)}*", ""]
             if q.flags:
                 out += [f"**{t['flags']}**", ""]
-                out += [f"- `{f}` {md_text(note)}" for f, note in zip(q.flags, _notes(q), strict=True)]
+                out += [f"- {md_code(f)} {md_text(note)}" for f, note in zip(q.flags, _notes(q), strict=True)]
                 out += [""]
             out += [f"**{t['covered']}**", ""] + [f"- ✔ {rich(c)}" for c in q.covered]
-            out += [f"- ✔ {rich(c)}{md_text(t['hinted'])}" for c in q.hinted] + (
+            # The label is the report's own text; md_text would strip the space that opens the English one.
+            out += [f"- ✔ {rich(c)}{t['hinted']}" for c in q.hinted] + (
                 [f"- {t['none']}"] if not q.covered + q.hinted else []
             )
             out += ["", f"**{t['missed']}**", ""] + ([f"- ✘ {rich(m)}" for m in q.missed] or [f"- {t['none']}"])
@@ -161,7 +162,7 @@ class Report(BaseModel):
             if q.passages:
                 out += ["", f"**{t['read']}**", ""]
                 for p in q.passages:
-                    where = f"`{p.file}:{p.start_line}-{p.end_line}` " if p.file else ""
+                    where = f"{md_code(f'{p.file}:{p.start_line}-{p.end_line}')} " if p.file else ""
                     out += [f"- {where}{rich(_passage_title(p, self.language))}", f"  > {rich(p.text)}"]
         out += ["", f"## {t['transcript']}", ""]
         for line in self.transcript:

@@ -3,6 +3,7 @@ explained in words, and English reading for an English interview."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ from interviewer import load_bank
 from interviewer.grading.result import Grade
 from interviewer.grading.scoring import PENALTY_RULES
 from interviewer.interview.machine import Interview, InterviewConfig
-from interviewer.interview.report import Report, build_report
+from interviewer.interview.report import Report, TranscriptLine, build_report
 from interviewer.knowledge.bank import Bank
 from interviewer.knowledge.models import Question
+from md_render import HOSTILE, MARKDOWN_IT, PHISH, elements, flat, github_html, inline_text, normalised, tokens, visible
 from paths import DATA
 
 NASTY = "ReLU's output for x<0 is 0; a|b **bold** _under_ `code` [link](http://x) <script>alert(1)</script> &amp;"
@@ -171,3 +173,88 @@ def test_each_question_says_how_its_score_was_reached(bank: Bank) -> None:
         assert line in rep.to_html().replace("&gt;", ">") and "/100" in line
         md = rep.to_markdown()
         assert ("得分说明" if lang == "zh" else "How the score was reached") in md
+
+
+# --- hostile answers read back by real Markdown renderers (md_render.py) --------------------------------------
+
+PLACEHOLDER = "PLACEHOLDER"
+# The report's own Markdown makes none of these; any of them in a rendering came from what someone typed.
+FOREIGN = {"link_open", "image", "html_inline", "html_block", "fence", "code_block", "hr"}
+
+
+def _with_answers(rep: Report, answers: list[str]) -> Report:
+    """``rep`` with a transcript of one reply per answer, each after the interviewer's first prompt."""
+    prompt = rep.transcript[0]
+    lines = [[prompt, TranscriptLine(role="candidate", kind="answer", text=a, score=0.0)] for a in answers]
+    return rep.model_copy(update={"transcript": [line for pair in lines for line in pair]})
+
+
+def _shape(md: str, preset: str) -> list[tuple[str, str]]:
+    return [(t.type, t.tag) for t in flat(tokens(md, preset)) if t.type != "text"]
+
+
+def _candidate_lines(md: str, preset: str) -> list[str]:
+    """The rendered text of the transcript's candidate lines."""
+    shown = [inline_text(t) for t in tokens(md, preset) if t.type == "inline"]
+    start = shown.index("Transcript")
+    return [s for s in shown[start + 1 :] if s.startswith("Candidate")]
+
+
+def _assert_shown_literally(md: str, preset: str, answers: list[str]) -> None:
+    lines = _candidate_lines(md, preset)
+    assert len(lines) == len(answers)
+    for line, answer in zip(lines, answers, strict=True):
+        assert re.sub(r"^Candidate \(\d+/100\): ", "", line) == normalised(answer), (answer, line)
+        assert visible(answer) in visible(line)
+
+
+@pytest.mark.parametrize("preset", list(MARKDOWN_IT))
+@pytest.mark.parametrize("answer", HOSTILE)
+def test_a_hostile_answer_is_shown_as_typed_and_makes_no_markup(bank: Bank, preset: str, answer: str) -> None:
+    rep, plain = interview(bank, "en", answer), interview(bank, "en", PLACEHOLDER)
+    md = rep.to_markdown()
+    found = list(flat(tokens(md, preset)))
+    assert not [t.type for t in found if t.type in FOREIGN], md
+    # The headings, lists, block quotes, tables and code spans are the report's own: the same as for a harmless
+    # answer, with the answer shown as typed on its one line.
+    assert _shape(md, preset) == _shape(plain.to_markdown(), preset)
+    assert [t.type for t in found].count("heading_open") == 3 + len(rep.questions)
+    _assert_shown_literally(md, preset, [answer])
+
+
+@pytest.mark.parametrize("preset", list(MARKDOWN_IT))
+def test_hostile_answers_in_one_transcript_do_not_combine_into_markup(bank: Bank, preset: str) -> None:
+    """A link definition in one answer and its reference in another, a fence opened in one and closed later…"""
+    rep = interview(bank, "en", "random-zero")
+    md = _with_answers(rep, HOSTILE).to_markdown()
+    assert _shape(md, preset) == _shape(_with_answers(rep, [PLACEHOLDER] * len(HOSTILE)).to_markdown(), preset)
+    assert not [t.type for t in flat(tokens(md, preset)) if t.type in FOREIGN]
+    _assert_shown_literally(md, preset, HOSTILE)
+
+
+def test_github_renders_hostile_answers_as_typed(bank: Bank) -> None:
+    rep = interview(bank, "en", "random-zero")
+    github, harmless = (
+        elements(github_html(_with_answers(rep, answers).to_markdown()))
+        for answers in (HOSTILE, [PLACEHOLDER] * len(HOSTILE))
+    )
+    # GitHub links e-mail addresses whatever the escaping (markup.py says why they are let be): only mailto: links.
+    mail = [attrs for tag, attrs in github.tags if tag == "a"]
+    assert all((attrs.get("href") or "").startswith("mailto:") for attrs in mail) and len(mail) == 1
+    assert [t for t, _ in github.tags if t != "a"] == [t for t, _ in harmless.tags]
+    assert not github.other  # no comment, declaration or processing instruction got through
+    candidate = [item.strip() for item in github.items if item.startswith("Candidate")]
+    assert candidate == [f"Candidate (0/100): {normalised(a)}" for a in HOSTILE]
+
+
+def test_the_probes_answers_render_as_text(bank: Bank) -> None:
+    """Issue 17's probe: an escaped-looking link, and a heading after a bare CR."""
+    probe = [rf"BN \[click here\]({PHISH})", "ok\r# Overall score: 100/100"]
+    md = _with_answers(interview(bank, "en", "random-zero"), probe).to_markdown()
+    assert r"- **Candidate** (0/100): BN \\\[click here\\\](https\:\//evil\.example/phish)" in md
+    assert r"- **Candidate** (0/100): ok \# Overall score: 100/100" in md
+    for preset in MARKDOWN_IT:
+        assert _candidate_lines(md, preset) == [
+            rf"Candidate (0/100): BN \[click here\]({PHISH})",
+            "Candidate (0/100): ok # Overall score: 100/100",
+        ]
