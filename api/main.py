@@ -25,6 +25,7 @@ from .observability import Metrics, RequestContextMiddleware, configure_logging,
 from .readiness import ReadinessMonitor
 from .retention import periodic_prune
 from .routes import admin, grade, health, questions, search, sessions
+from .security_headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_request_bytes, timeout=settings.body_timeout_seconds
     )
+    app.add_middleware(SecurityHeadersMiddleware)  # outside CORS and the body limit: preflights and 413s too
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if settings.trusted_proxy_list:
         # In the app rather than left to the server, so that which X-Forwarded-For is believed does not
