@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from interviewer import Corpus, Settings
 from interviewer.service import Assessor, InterviewService, Services, SessionAdmin
 
+from .grading_pool import GradingPool
 from .limits import BUDGETS, RateLimiter, retry_after_header
 
 
@@ -49,7 +50,13 @@ def get_admin(request: Request) -> SessionAdmin:
     return get_services(request).admin
 
 
+def get_grading_pool(request: Request) -> GradingPool:
+    pool: GradingPool = _state(request, "grading_pool")
+    return pool
+
+
 CorpusDep = Annotated[Corpus, Depends(get_corpus)]
+GradingPoolDep = Annotated[GradingPool, Depends(get_grading_pool)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 InterviewsDep = Annotated[InterviewService, Depends(get_interviews)]
 AssessorDep = Annotated[Assessor, Depends(get_assessor)]

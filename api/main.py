@@ -19,6 +19,7 @@ from interviewer import Corpus, Settings, __version__, get_settings
 from interviewer.grading.protocol import GraderProtocol
 from interviewer.service import ServiceError, build_services
 
+from .grading_pool import GradingPool
 from .http_errors import not_json, service_error
 from .limits import BodyLimitMiddleware, rate_budgets
 from .observability import Metrics, RequestContextMiddleware, configure_logging, log, metered
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         start(app)
+        app.state.grading_pool = GradingPool(settings.grading_workers)  # per run: its limiter joins this loop
         app.state.readiness = readiness = ReadinessMonitor(app.state.services.engine)
         readiness.start()
         async with periodic_prune(app):  # with INTERVIEWER_PRUNE_INTERVAL_MINUTES > 0
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, corpus: Corpus | None = None) -
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiters = rate_budgets(settings)
     app.state.readiness = None
+    app.state.grading_pool = None
 
     configure_logging(settings)
 

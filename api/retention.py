@@ -9,6 +9,7 @@ timeout) is logged and the next interval tries again: retention is never a reaso
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -57,26 +58,28 @@ async def prune_now(app: FastAPI, stopping: threading.Event | None = None) -> No
     )
 
 
-async def _prune_every(app: FastAPI, seconds: float, stopping: threading.Event) -> None:
+async def _prune_every(app: FastAPI, seconds: float, stopping: threading.Event, wake: asyncio.Event) -> None:
     while not stopping.is_set():
         await prune_now(app, stopping)
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), seconds)
 
 
 @asynccontextmanager
 async def periodic_prune(app: FastAPI) -> AsyncIterator[asyncio.Task[None] | None]:
-    """While inside, prune every ``prune_interval_minutes`` (nothing when it is 0); the task is cancelled, and
-    waited for, on the way out, before the caller closes the database."""
+    """While inside, prune every ``prune_interval_minutes`` (nothing when it is 0); on the way out the task is
+    stopped, and waited for, before the caller closes the database."""
     minutes = app.state.settings.prune_interval_minutes
     if minutes <= 0:
         yield None
         return
-    stopping = threading.Event()
-    task = asyncio.create_task(_prune_every(app, minutes * 60, stopping), name="interviewer-prune")
+    stopping, wake = threading.Event(), asyncio.Event()
+    task = asyncio.create_task(_prune_every(app, minutes * 60, stopping, wake), name="interviewer-prune")
     try:
         yield task
     finally:
+        # Not task.cancel(): that would leave a prune's thread running while the caller closes the database.
+        # The thread sees `stopping` after its batch; `wake` ends the wait for the next round.
         stopping.set()
-        task.cancel()
-        # wait() neither raises the task's cancellation here nor swallows one aimed at the caller.
+        wake.set()
         await asyncio.wait([task])

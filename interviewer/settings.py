@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="The server encodes on one worker thread; it waits this long after a request for others to "
         "encode with it in one call. 0: every request thread calls the encoder itself.",
     )
+    grading_workers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads the server grades on; further grading requests wait their turn without holding a "
+        "thread, so health checks and reads stay quick under load.",
+    )
     answer_cache_items: int = Field(
         default=8192,
         ge=0,

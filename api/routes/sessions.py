@@ -14,7 +14,7 @@ from interviewer.interview.coach import Phrasing
 from interviewer.interview.machine import InterviewConfig
 from interviewer.service.judging import JudgingEvent
 
-from ..deps import InterviewsDep, rate_limited
+from ..deps import GradingPoolDep, InterviewsDep, rate_limited
 from ..schemas import AnswerIn, AnswerOut, ErrorBody, MoveOut, SessionCreate, SessionCreated, SessionOut, TurnOut
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -64,15 +64,16 @@ def create_session(body: SessionCreate, interviews: InterviewsDep) -> SessionCre
     responses=BODY_ERRORS,
     dependencies=[rate_limited("answers")],
 )
-def answer(
+async def answer(
     session_id: SessionId,
     body: AnswerIn,
     interviews: InterviewsDep,
+    pool: GradingPoolDep,
     response: Response,
     authorization: Authorization = None,
     idempotency_key: Annotated[str | None, Header(max_length=128, pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> AnswerOut:
-    answered = interviews.answer(session_id, _token(authorization), body.text, idempotency_key)
+    answered = await pool.run(interviews.answer, session_id, _token(authorization), body.text, idempotency_key)
     if answered.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return AnswerOut.from_answered(answered)

@@ -22,7 +22,9 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(corpus, data_dir: Path):
-    with TestClient(create_app(Settings(data_dir=data_dir, api_keys=API_KEY), corpus=corpus)) as c:
+    # Limits have tests of their own (test_security.py); here they would only count this module's requests.
+    settings = Settings(data_dir=data_dir, api_keys=API_KEY, rate_limit_per_minute=0)
+    with TestClient(create_app(settings, corpus=corpus)) as c:
         yield c
 
 
