@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from interviewer.embeddings import Embedder, cached, load_embedder
+from interviewer.embeddings.pooling import WHOLE_CHARS, pooled_vector
 from interviewer.knowledge.bank import Bank, load_bank
 from interviewer.knowledge.index import CorpusIndex, index_folder
 from interviewer.knowledge.ingest import chunk_document, parse_document, source_files
 from interviewer.knowledge.models import Chunk, Question
+from interviewer.language.units import answer_units
 from interviewer.settings import Settings, get_settings
 
 # How much the best-matching bank question of a section lifts that section's chunks. Question
@@ -21,6 +23,8 @@ from interviewer.settings import Settings, get_settings
 # 0.75 rather than 0.5 since the bilingual notes joined the Chinese seed article: at 0.5 an English query about
 # BN at train and test time found the dropout note's train/test passage first (tests/knowledge/test_corpus.py).
 QUESTION_BOOST = 0.75
+# Queries up to this long are encoded as one sequence (questions are); longer ones, by pieces.
+SHORT_QUERY_CHARS = 240
 # A source section: (None, N) for the seed article's 【N】, (file, section) for the sections of a note.
 SectionKey = tuple[str | None, str]
 
@@ -144,8 +148,20 @@ class Corpus:
             return []
         return list(self._search_cached(text, k))
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """``text`` encoded as a query, shape (1, dim); a long one as the pooled vectors of its bounded pieces,
+        so that its cost grows with its length and not with the square of it."""
+        if len(text) <= SHORT_QUERY_CHARS:
+            return self.embedder.encode([text], "query")
+        pieces = [u for u in answer_units(text[:WHOLE_CHARS]) if u.kind == "sentence"]
+        vectors = self.embedder.encode([p.text for p in pieces], "query") if pieces else None
+        pooled = pooled_vector(pieces, vectors) if vectors is not None else None
+        if pooled is None:
+            return self.embedder.encode([text[:SHORT_QUERY_CHARS]], "query")
+        return pooled[None, :]
+
     def _search(self, text: str, k: int) -> tuple[SearchHit, ...]:
-        qv = self.embedder.encode([text], "query")
+        qv = self.query_vector(text)
         scores, rows = self.index.search("chunks", qv, len(self.chunks))
         boost = self._section_boost(qv)
         hits: list[SearchHit] = []
@@ -177,7 +193,7 @@ class Corpus:
         """The bank questions closest to a free-text question, with their cosine similarity."""
         if not text.strip():
             raise ValueError("the question text is empty")
-        qv = self.embedder.encode([text], "query")
+        qv = self.query_vector(text)
         n = self.index.indexes["questions"].ntotal
         scores, rows = self.index.search("questions", qv, n)
         seen: dict[str, float] = {}

@@ -56,3 +56,32 @@ def test_free_text_question_matches_the_bank(corpus) -> None:
         pytest.skip("no question bank")
     best = corpus.match_question("How many learnable parameters does a BN layer have?")[0]
     assert best.question.topic == "batch-norm" and best.score > 0.8
+
+
+def test_a_long_query_is_encoded_by_bounded_pieces_of_its_opening(corpus) -> None:
+    """A 2,000-character query in one sequence took 1.1 s; its cost must grow with length, not its square."""
+    import dataclasses
+
+    from interviewer.embeddings.pooling import WHOLE_CHARS
+    from interviewer.language.units import MAX_UNIT_CHARS
+
+    seen: list[list[str]] = []
+
+    class Recording:
+        def __getattr__(self, name: str):
+            return getattr(corpus.embedder, name)
+
+        def encode(self, texts, kind="passage"):
+            seen.append(list(texts))
+            return corpus.embedder.encode(texts, kind)
+
+    recording = dataclasses.replace(corpus, embedder=Recording())
+    long = "BN在训练时用mini-batch的统计量，测试时用滑动平均的全局统计量" * 60  # 2,000+ characters, no sentence end
+    hits = recording.search(long, 3)
+    assert hits and seen
+    texts = [t for call in seen for t in call]
+    assert all(len(t) <= MAX_UNIT_CHARS for t in texts) and sum(map(len, texts)) <= WHOLE_CHARS
+    # A short query is still encoded as it is.
+    seen.clear()
+    recording.search("BN训练和测试有什么区别", 3)
+    assert seen == [["BN训练和测试有什么区别"]]
