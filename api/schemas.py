@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from interviewer.knowledge.resolve import MAX_QUESTION_CHARS, MAX_REFERENCE_CHARS, MAX_REFERENCE_ITEMS
 from interviewer.service import Answered
 
 
@@ -245,8 +246,8 @@ class SessionOut(BaseModel):
     transcript: list[TurnOut]
 
 
-REFERENCE_CHARS = 8000
-REFERENCE_ITEMS = 50
+REFERENCE_CHARS = MAX_REFERENCE_CHARS
+REFERENCE_ITEMS = MAX_REFERENCE_ITEMS
 ReferenceText = Annotated[str, Field(max_length=REFERENCE_CHARS)]
 
 
@@ -269,7 +270,7 @@ class GradeIn(RequestBody):
     answer (with an optional question); at least one of them."""
 
     question_id: str | None = Field(default=None, max_length=200, examples=["bn-train-test"])
-    question: str | None = Field(default=None, max_length=2000, description="Ignored when blank.")
+    question: str | None = Field(default=None, max_length=MAX_QUESTION_CHARS, description="Ignored when blank.")
     reference: ReferenceText | list[ReferenceText] | None = Field(
         default=None,
         description=f"A reference answer, or its points as a list; at most {REFERENCE_CHARS} characters in all.",
@@ -324,6 +325,11 @@ class BatchOut(BaseModel):
     results: list[dict[str, Any]]
     problems: list[str]
     metrics: dict[str, Any] | None
+    partial: bool = Field(
+        default=False,
+        description="True when the batch passed its grading deadline (INTERVIEWER_GRADE_DEADLINE_SECONDS): the "
+        "rows not graded by then are in `problems`; send them again in another request.",
+    )
 
 
 class Ready(BaseModel):

@@ -29,7 +29,8 @@ def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
     summary="Grade an answer set (JSONL body, one row per line; see eval/datasets/README.md)",
     description="Needs an API key from INTERVIEWER_API_KEYS (`X-API-Key` header). Bodies are limited by "
     "INTERVIEWER_MAX_REQUEST_BYTES and to 2,000 rows. `Content-Type: text/csv` or `text/tab-separated-values` "
-    "sends CSV or TSV instead.",
+    "sends CSV or TSV instead. Grading stops at INTERVIEWER_GRADE_DEADLINE_SECONDS: the rows not graded by then come "
+    "back in `problems` and `partial` is true.",
     responses={code: {"model": ErrorBody} for code in (400, 401, 403, 413, 429)},
     dependencies=[ApiKey, rate_limited("batch")],
     openapi_extra={
@@ -48,4 +49,4 @@ async def batch(request: Request, assessor: AssessorDep) -> BatchOut:
     )
     # Grading is CPU-bound: off the event loop, so health checks and other requests still answer.
     graded = await run_in_threadpool(assessor.grade_batch, text, fmt)
-    return BatchOut(results=graded.results, problems=graded.problems, metrics=graded.metrics)
+    return BatchOut(results=graded.results, problems=graded.problems, metrics=graded.metrics, partial=graded.partial)

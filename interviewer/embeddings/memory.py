@@ -57,3 +57,8 @@ class MemoryCachedEmbedder(Embedder):
     def __len__(self) -> int:
         with self._lock:
             return len(self._vectors)
+
+    def clear(self) -> None:
+        """Forget every vector (a benchmark does, between runs, so that a repeated text costs what a new one does)."""
+        with self._lock:
+            self._vectors.clear()

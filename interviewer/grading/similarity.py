@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -37,10 +38,20 @@ from interviewer.knowledge.corpus import Corpus
 from interviewer.knowledge.models import Language, Question
 from interviewer.language import overlap
 from interviewer.language.lexical import polarity_mismatch, term_coverage
+from interviewer.language.normalize import normalize_text
 from interviewer.language.text import Span, detect_language, text_length
-from interviewer.language.units import Unit, answer_units
+from interviewer.language.units import Unit, answer_units, bounded_prefix
 
+# What one grade can cost is bounded by construction, whoever calls: the answer is normalised (no runs of
+# combining marks, no invisible characters) and cut to MAX_ANSWER_CHARS, only its first MAX_UNITS sentence units
+# of at most MAX_UNIT_CHARS are encoded (interviewer.language.units), and of each text it is compared with the
+# encoder reads at most a bounded beginning (ENCODED_CHARS). Everything else is linear in those lengths.
 MAX_ANSWER_CHARS = 20000
+# The longest beginning of a question, a reference and a key point statement that is encoded: above the longest
+# in the bank (202, 1,528 and 219 characters) and in the evaluation sets' references (1,061, 2,219 and 359), so
+# none of those changes; a reference sent with a request may be longer (8,000 characters), its derived points too.
+Role = Literal["question", "reference", "point"]
+ENCODED_CHARS: dict[Role, int] = {"question": 1200, "reference": 2400, "point": 400}
 # How much closer to the reference than the question itself an answer must come not to count as an echo.
 ECHO_MARGIN = 0.05
 # The whole answer's vector is derived from its first sentences up to this many characters (the reference
@@ -103,15 +114,18 @@ class Grader:
         self._bank_fit_setup()
 
     # -- vectors of the things an answer is compared with ----------------------------------------------
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t and t not in self._text_vecs))
+    def _vectors(self, texts: Sequence[str], role: Role) -> np.ndarray:
+        """One vector per non-empty text, encoded from its beginning of at most ``ENCODED_CHARS[role]``."""
+        limit = ENCODED_CHARS[role]
+        keys = [bounded_prefix(t, limit) for t in texts if t]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._text_vecs))
         if todo:
             for t, v in zip(todo, self.encoder.encode(todo, SYMMETRIC), strict=True):
                 self._text_vecs[t] = v
             while len(self._text_vecs) > 8192:
                 self._text_vecs.popitem(last=False)
         dim = self.embedder.dim
-        out = [self._text_vecs[t] for t in texts if t]
+        out = [self._text_vecs[k] for k in keys]
         return np.stack(out) if out else np.zeros((0, dim), np.float32)
 
     def _bank_fit_setup(self) -> None:
@@ -166,7 +180,9 @@ class Grader:
         return out
 
     def _prepare(self, question: Question, answer: str) -> _Prepared:
-        answer = answer[:MAX_ANSWER_CHARS]
+        # The service hands over answers normalised already (clean_answer), so this changes nothing there and
+        # the evidence offsets fit the stored text; any other caller's text is bounded the same way.
+        answer = normalize_text(answer[:MAX_ANSWER_CHARS])
         instructions = F.instruction_spans(answer)
         units = [
             u for u in answer_units(answer)
@@ -180,10 +196,10 @@ class Grader:
         n_units, n_points = len(units), len(q.key_points)
         questions = q.question.all()
         references = q.reference.all()
-        Q = self._vectors(questions)
-        R = self._vectors(references)
+        Q = self._vectors(questions, "question")
+        R = self._vectors(references, "reference")
         point_texts = [kp.statement.all() for kp in q.key_points]
-        P = [self._vectors(t) for t in point_texts]
+        P = [self._vectors(t, "point") for t in point_texts]
         anchors = question_anchors(q)
         # How close the question alone comes to each point and to the reference: restating the question
         # reaches this much, so evidence is measured from there.

@@ -8,11 +8,20 @@ keeps the lead-in for context ("管道运输的优缺点：优点：运费低"),
 
 from __future__ import annotations
 
+import heapq
 import re
+import string
 from dataclasses import dataclass
 
 from interviewer.knowledge.models import Bilingual, KeyPoint
-from interviewer.language.text import detect_language, split_clauses, split_sentences, strip_list_marker, text_length
+from interviewer.language.text import (
+    detect_language,
+    language_counts,
+    split_clauses,
+    split_sentences,
+    strip_list_marker,
+    text_length,
+)
 
 MIN_CLAIM = 3  # in text_length units (CJK characters or English words): shorter pieces merge with a neighbour
 MAX_POINTS = 8
@@ -86,22 +95,97 @@ def split_claims(reference: str) -> list[Claim]:
                 claims.append(Claim(text, "", heading))
     if heading and not claims:
         claims.append(Claim(heading.rstrip("：:")))
+    return _fold(_merge_short(claims), MAX_POINTS)
+
+
+def _merge_short(claims: list[Claim]) -> list[Claim]:
+    """Claims too short to stand alone glued to their neighbour (an enumerated item never is).
+
+    What decides a glue (lengths, the language of the two texts) is counted once per claim and added up, so a
+    reference of thousands of one-word sentences glues in one pass instead of re-reading the growing text.
+    """
     merged: list[Claim] = []
+    sizes: list[int] = []  # text_length of each merged body: it adds up, since the separator splits words
+    stats: list[_Stats] = []
     for c in claims:
-        prev = merged[-1] if merged else None
-        if prev is not None and not c.focus and not prev.focus and (
-            text_length(c.body) < MIN_CLAIM or text_length(prev.body) < MIN_CLAIM
-        ):
-            merged[-1] = Claim(_glue(prev.body, c.body), "", prev.context)
+        size, st = text_length(c.body), _stats(c.body)
+        if merged and not c.focus and not merged[-1].focus and (size < MIN_CLAIM or sizes[-1] < MIN_CLAIM):
+            prev = merged[-1]
+            # detect_language(prev.body + c.body), from the counts: a word may run across the join.
+            cjk, words = stats[-1].cjk + st.cjk, stats[-1].words + st.words
+            if stats[-1].tail and st.head:
+                words += 1 - (stats[-1].tail >= 2) - (st.head >= 2)
+            sep = "；" if cjk and cjk >= words else "; "
+            merged[-1] = Claim(f"{prev.body.rstrip('。.；;')}{sep}{c.body}", "", prev.context)
+            sizes[-1] += size
+            stats[-1] = _Stats(stats[-1].cjk + st.cjk, stats[-1].words + st.words, stats[-1].head, st.tail)
         else:
             merged.append(c)
-    while len(merged) > MAX_POINTS:
-        # Fold the shortest neighbouring pair until the count fits; their focus words are kept together.
-        i = min(range(len(merged) - 1), key=lambda k: text_length(merged[k].text) + text_length(merged[k + 1].text))
-        a, b = merged[i], merged[i + 1]
-        focus = " ".join(f for f in (a.focus, b.focus) if f)
-        merged[i : i + 2] = [Claim(_glue(a.body, b.focus or b.body), focus, a.context)]
+            sizes.append(size)
+            stats.append(st)
     return merged
+
+
+@dataclass(frozen=True)
+class _Stats:
+    """What detect_language counts in a text, and the Latin letters at its two ends (words that may join)."""
+
+    cjk: int
+    words: int
+    head: int
+    tail: int
+
+
+def _stats(text: str) -> _Stats:
+    cjk, words = language_counts(text)
+    head = len(text) - len(text.lstrip(string.ascii_letters))
+    tail = len(text) - len(text.rstrip(string.ascii_letters))
+    return _Stats(cjk, words, head, tail)
+
+
+def _fold(claims: list[Claim], limit: int) -> list[Claim]:
+    """Fold the shortest neighbouring pair (the first of equals) until at most ``limit`` claims are left; their
+    focus words are kept together.
+
+    The pairs wait in a heap, so a long reference (thousands of enumerated items) folds in n log n steps
+    instead of measuring every pair again after each fold.
+    """
+    n = len(claims)
+    if n <= limit:
+        return claims
+    nodes = list(claims)
+    size = [text_length(c.text) for c in nodes]
+    after = [*range(1, n), -1]  # the next claim still standing, -1 at the end
+    before = [-1, *range(n - 1)]
+    version = [0] * n  # a claim's version changes when it absorbs its neighbour, making older pairs stale
+    heap = [(size[i] + size[i + 1], i, i + 1, 0, 0) for i in range(n - 1)]
+    heapq.heapify(heap)
+    left = n
+    while left > limit:
+        _, i, j, vi, vj = heapq.heappop(heap)
+        # Positions keep their order, so the smallest i among equal sums is the first pair, as in a scan.
+        if after[i] != j or version[i] != vi or version[j] != vj:
+            continue
+        a, b = nodes[i], nodes[j]
+        focus = " ".join(f for f in (a.focus, b.focus) if f)
+        nodes[i] = Claim(_glue(a.body, b.focus or b.body), focus, a.context)
+        size[i] = text_length(nodes[i].text)
+        version[i] += 1
+        version[j] = -1
+        after[i] = after[j]
+        if after[i] >= 0:
+            before[after[i]] = i
+            heapq.heappush(heap, (size[i] + size[after[i]], i, after[i], version[i], version[after[i]]))
+        if before[i] >= 0:
+            p = before[i]
+            heapq.heappush(heap, (size[p] + size[i], p, i, version[p], version[i]))
+        left -= 1
+    out: list[Claim] = []
+    k = 0
+    while k >= 0:
+        out.append(nodes[k])
+        k = after[k]
+    return out
 
 
 def _glue(a: str, b: str) -> str:

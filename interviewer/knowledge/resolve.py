@@ -10,9 +10,17 @@ from typing import Literal
 from interviewer.knowledge.corpus import Corpus
 from interviewer.knowledge.keypoints import derive_key_points
 from interviewer.knowledge.models import Bilingual, Question
+from interviewer.language.normalize import normalize_text
 from interviewer.language.text import detect_language
 
 Origin = Literal["bank", "matched", "reference"]
+
+# What a request may send to grade against (POST /v1/grade refuses more; an answer-set row over them is a
+# problem). Within them a reference costs at most what its length does: it is normalised like an answer, its
+# key points are at most keypoints.MAX_POINTS, and the grader encodes a bounded prefix of each text.
+MAX_REFERENCE_CHARS = 8000
+MAX_REFERENCE_ITEMS = 50
+MAX_QUESTION_CHARS = 2000
 
 
 class UnknownQuestion(LookupError):
@@ -72,7 +80,7 @@ class QuestionResolver:
             if base is None and not reference:
                 raise UnknownQuestion(f"unknown question id {question_id!r}")
         elif question and not reference:
-            match = self.corpus.match_question(question)
+            match = self.corpus.match_question(normalize_text(question))
             if not match:
                 raise UnknownQuestion("the question bank is empty")
             base, confidence = match[0].question, round(match[0].score, 4)
@@ -90,7 +98,9 @@ class QuestionResolver:
     def _from_reference(
         self, question_id: str | None, question: str | None, reference: list[str], base: Question | None
     ) -> Question:
-        text = "\n".join(reference)
+        # Callers check the limits (the API and the Assessor refuse more); what reaches here is cut to them.
+        text = _bounded_reference(reference)
+        question = normalize_text(question)[:MAX_QUESTION_CHARS] if question else question
         key = hashlib.sha1(f"{question_id}\0{question}\0{text}".encode()).hexdigest()[:12]
         if key in self._derived:
             self._derived.move_to_end(key)
@@ -110,3 +120,9 @@ class QuestionResolver:
             if len(self._derived) > self.MAX_DERIVED:
                 self._derived.popitem(last=False)
         return self._derived[key]
+
+
+def _bounded_reference(reference: list[str]) -> str:
+    """The reference's texts normalised, at most MAX_REFERENCE_ITEMS of them, cut to MAX_REFERENCE_CHARS."""
+    texts = [t for t in (normalize_text(r) for r in reference[:MAX_REFERENCE_ITEMS]) if t.strip()]
+    return "\n".join(texts)[:MAX_REFERENCE_CHARS]

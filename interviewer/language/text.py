@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -31,10 +32,14 @@ class Span:
 
 def detect_language(text: str) -> Language:
     """'zh' when CJK characters carry the text, else 'en'."""
-    cjk = len(_CJK.findall(text))
+    cjk, words = language_counts(text)
     # One CJK character carries about as much as one English word.
-    words = len(_LATIN_WORD.findall(text))
     return "zh" if cjk and cjk >= words else "en"
+
+
+def language_counts(text: str) -> tuple[int, int]:
+    """The CJK characters and the Latin words (two letters or more) of ``text``: what detect_language weighs."""
+    return len(_CJK.findall(text)), len(_LATIN_WORD.findall(text))
 
 
 def cjk_ratio(text: str) -> float:
@@ -57,15 +62,19 @@ def split_sentences(text: str) -> list[Span]:
     # A new line that opens a list item always starts a new sentence.
     line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
     cuts = {0, len(text)}
-    markers: list[tuple[int, int]] = []
+    starts: list[int] = []  # list item markers: where each starts, and the furthest end of those so far
+    reach: list[int] = []
     for pos in line_starts:
         m = _LIST_ITEM.match(text, pos)
         if m and m.end() > pos:
             cuts.add(pos)
-            markers.append((pos, m.end()))
+            starts.append(pos)
+            reach.append(max(m.end(), reach[-1] if reach else 0))
     for m in _SENT_END.finditer(text):
-        # "1. " opening a list item is a marker, not the end of a sentence.
-        if not any(a < m.end() <= b for a, b in markers):
+        # "1. " opening a list item is a marker, not the end of a sentence: a marker starting before the end
+        # reaches it (found by bisection, so that a text of many list items stays linear).
+        i = bisect.bisect_left(starts, m.end()) - 1
+        if i < 0 or reach[i] < m.end():
             cuts.add(m.end())
     bounds = sorted(cuts)
     for a, b in pairwise(bounds):

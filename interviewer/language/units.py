@@ -9,7 +9,9 @@ from interviewer.language.text import Span, split_clauses, split_sentences, text
 
 MAX_UNITS = 96
 # Encoding cost grows faster than length; an unpunctuated wall of text is cut into pieces this long so that a
-# single answer cannot hold the CPU for tens of seconds.
+# single answer cannot hold the CPU for tens of seconds. With the text normalised first (no mark runs, no
+# invisible characters), a unit is at most this many characters of text the encoder reads as text, and an answer
+# at most MAX_UNITS of them: its encoding costs at most MAX_UNITS * MAX_UNIT_CHARS characters' worth.
 MAX_UNIT_CHARS = 160
 _COMMA = re.compile(r"[，,](?!\d)")
 LONG_SENTENCE = 24  # text_length units: longer sentences are also matched clause by clause
@@ -65,3 +67,16 @@ def _bounded(s: Span) -> list[Span]:
             pieces.append(Span(s.start + lead, s.start + lead + len(text), text))
         start = end
     return pieces
+
+
+def bounded_prefix(text: str, max_chars: int) -> str:
+    """``text`` if it is at most ``max_chars`` long, else its beginning: up to the last sentence end within
+    ``max_chars`` (when that keeps at least half), else to the last space, else ``max_chars`` characters."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    ends = [s.end for s in split_sentences(head)[:-1] if s.end >= max_chars // 2]
+    if ends:
+        return head[: ends[-1]]
+    space = head.rfind(" ", max_chars // 2)
+    return head[:space].rstrip() if space > 0 else head

@@ -70,7 +70,12 @@ def build_services(
         interviews=InterviewService(
             corpus.bank, grader, repository, corpus, grader.llm, limit, settings.llm_followup_budget
         ),
-        assessor=Assessor(grader, QuestionResolver(corpus, settings.question_match_threshold), limit),
+        assessor=Assessor(
+            grader,
+            QuestionResolver(corpus, settings.question_match_threshold),
+            limit,
+            deadline_seconds=settings.grade_deadline_seconds,
+        ),
         admin=SessionAdmin(repository),
         encoder=encoder,
     )

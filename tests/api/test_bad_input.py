@@ -213,9 +213,10 @@ ACCEPTED = [
         "BN uses mini-batch statistics in training",
     ),
     ("lone-surrogates-inside-text", b'{"text": "BN \\ud800uses batch \\udfffstatistics"}', "BN uses batch statistics"),
-    ("tabs-and-newlines-kept", KEPT, KEPT),
+    # Answers are normalised before they are stored: line ends become "\n", invisible characters go.
+    ("tabs-and-newlines-kept", KEPT, KEPT.replace("\r\n", "\n")),
     ("emoji-and-mixed-scripts", MIXED, MIXED),
-    ("zero-width-and-bidi", INVISIBLE, INVISIBLE),
+    ("zero-width-and-bidi-dropped", INVISIBLE, "BN uses batch stats"),
     ("at-the-limit", AT_LIMIT, AT_LIMIT),
 ]
 
