@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 
-from ..deps import ApiKey, AssessorDep, rate_limited
+from ..deps import ApiKey, AssessorDep, GradingPoolDep, rate_limited
 from ..schemas import BatchOut, ErrorBody, GradeIn
 
 router = APIRouter(prefix="/v1/grade", tags=["grading"])
@@ -19,8 +18,9 @@ router = APIRouter(prefix="/v1/grade", tags=["grading"])
     responses={code: {"model": ErrorBody} for code in (400, 404, 413, 415, 422, 429)},
     dependencies=[rate_limited("answers")],
 )
-def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
-    return assessor.grade_one(body.answer, body.question_id, body.question, body.reference).grade.public()
+async def grade(body: GradeIn, assessor: AssessorDep, pool: GradingPoolDep) -> dict[str, Any]:
+    graded = await pool.run(assessor.grade_one, body.answer, body.question_id, body.question, body.reference)
+    return graded.grade.public()
 
 
 @router.post(
@@ -37,7 +37,7 @@ def grade(body: GradeIn, assessor: AssessorDep) -> dict[str, Any]:
         "requestBody": {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}
     },
 )
-async def batch(request: Request, assessor: AssessorDep) -> BatchOut:
+async def batch(request: Request, assessor: AssessorDep, pool: GradingPoolDep) -> BatchOut:
     raw = await request.body()  # BodyLimitMiddleware has already bounded its size
     try:
         text = raw.decode("utf-8")
@@ -47,6 +47,6 @@ async def batch(request: Request, assessor: AssessorDep) -> BatchOut:
     fmt: Literal["jsonl", "csv", "tsv"] = (
         "tsv" if "tab-separated" in content_type else "csv" if "csv" in content_type else "jsonl"
     )
-    # Grading is CPU-bound: off the event loop, so health checks and other requests still answer.
-    graded = await run_in_threadpool(assessor.grade_batch, text, fmt)
+    # Grading is CPU-bound: on the grading pool, so health checks and other requests still answer.
+    graded = await pool.run(assessor.grade_batch, text, fmt)
     return BatchOut(results=graded.results, problems=graded.problems, metrics=graded.metrics, partial=graded.partial)
