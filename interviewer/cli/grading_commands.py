@@ -74,8 +74,10 @@ def grade(
         typer.echo(json.dumps(graded.grade.public(), ensure_ascii=False, indent=2))
         return
     from interviewer.cli.cards import print_grade_card
+    from interviewer.language.normalize import normalize_text
 
-    print_grade_card(graded.grade, graded.question, text)
+    # The evidence offsets point into the text as graded, which is the normalised one.
+    print_grade_card(graded.grade, graded.question, normalize_text(text))
 
 
 @app.command("eval")

@@ -157,7 +157,9 @@ def practice(
         question = interview.question(turn.question_id)
         grade = turn.grade
         if grade:
-            print_grade_card(Grade.model_validate(grade), question, text, console, interview.lang, turn.explanation)
+            # turn.answer: the text as graded (normalised), which the evidence offsets point into.
+            card = Grade.model_validate(grade)
+            print_grade_card(card, question, turn.answer, console, interview.lang, turn.explanation)
         if grade and grade.get("judging") == "pending":
             # The embedding grade first, then the LLM's judgements as they arrive, and the score they make.
             final = _follow_judging(console, interviews, sid, token, answered.index, question, lang)

@@ -8,8 +8,9 @@ import numpy as np
 
 from interviewer.language.text import Span, text_length
 
-# How much of a text its vector stands for: the opening carries what a text is about, and encoding cost
-# grows faster than length (2,000 characters in one sequence took 1.1 s, its 160-character pieces 0.2 s).
+# How much of a text its vector stands for: the opening carries what a text is about (a reference is about
+# that long; what follows an answer's first 600 characters is more often padding than substance), and encoding
+# cost grows faster than length (2,000 characters in one sequence took 1.1 s, its 160-character pieces 0.2 s).
 WHOLE_CHARS = 600
 
 

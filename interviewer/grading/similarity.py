@@ -28,6 +28,7 @@ import numpy as np
 
 from interviewer.embeddings.base import SYMMETRIC, Embedder
 from interviewer.embeddings.memory import DEFAULT_ITEMS, MemoryCachedEmbedder
+from interviewer.embeddings.pooling import pooled_vector
 from interviewer.grading import flags as F
 from interviewer.grading.anchors import question_anchors
 from interviewer.grading.calibration import EVIDENCE_FEATURES, Calibration, load_calibration
@@ -54,9 +55,6 @@ Role = Literal["question", "reference", "point"]
 ENCODED_CHARS: dict[Role, int] = {"question": 1200, "reference": 2400, "point": 400}
 # How much closer to the reference than the question itself an answer must come not to count as an echo.
 ECHO_MARGIN = 0.05
-# The whole answer's vector is derived from its first sentences up to this many characters (the reference
-# is about that long; what follows is more often padding than substance).
-WHOLE_CHARS = 600
 
 
 @dataclass
@@ -170,7 +168,7 @@ class Grader:
         for p in prepared:
             ts = time.perf_counter()
             U = vecs[[row[u.text] for u in p.units]] if p.units else np.zeros((0, self.embedder.dim), np.float32)
-            a = self._analyze(p, U, whole_vector(p.units, U))
+            a = self._analyze(p, U, pooled_vector(p.units, U))
             a.timings_ms = {
                 "prepare": round((t1 - t0) * 1000 / n, 2),
                 "encode": round((t2 - t1) * 1000 / n, 2),
@@ -390,24 +388,6 @@ class Grader:
         if margin >= self.calibration.thresholds.other_question_margin:
             return self._bank_qids[rival], round(margin, 3)
         return None
-
-
-def whole_vector(units: Sequence[Unit], U: np.ndarray, max_chars: int = WHOLE_CHARS) -> np.ndarray | None:
-    """The answer's vector: the mean of its sentences' vectors weighted by their length, normalised.
-
-    The encoder mean-pools its tokens, so this is close to encoding the whole text, at no cost: encoding it
-    again took as long as all its sentences together.
-    """
-    if not units:
-        return None
-    first = units[0].start
-    keep = [i for i, u in enumerate(units) if i == 0 or u.end - first <= max_chars]
-    weights = np.array([max(1, text_length(units[i].text)) for i in keep], dtype=np.float32)
-    v = (weights[:, None] * U[keep]).sum(axis=0)
-    norm = float(np.linalg.norm(v))
-    if norm <= 0:
-        return np.asarray(U[0], dtype=np.float32)
-    return np.asarray(v / norm, dtype=np.float32)
 
 
 def _relative(sim: float, floor: float) -> float:
