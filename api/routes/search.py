@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from ..deps import CorpusDep, rate_limited
+from ..deps import CorpusDep, GradingPoolDep, rate_limited
 from ..schemas import ErrorBody, Passage, SearchResult
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -17,12 +17,13 @@ router = APIRouter(prefix="/v1", tags=["search"])
     responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}},
     dependencies=[rate_limited("search")],
 )
-def search(
+async def search(
     corpus: CorpusDep,
+    pool: GradingPoolDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, examples=["BN训练和测试有什么区别"])],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> SearchResult:
     if not q.strip():
         raise HTTPException(status_code=400, detail="the search text is empty; pass q=<what to look for>")
-    hits = corpus.search(q, k)
+    hits = await pool.run(corpus.search, q, k)  # encoder work: on the grading pool
     return SearchResult(query=q, hits=[Passage(**h.as_dict()) for h in hits])

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from interviewer.interview.coach import Phrasing
@@ -114,13 +113,15 @@ def get_session(session_id: SessionId, interviews: InterviewsDep, authorization:
     summary="The report (JSON, Markdown or a self-contained HTML page)",
     responses={**ERRORS, 200: {"content": {"application/json": {}, "text/markdown": {}, "text/html": {}}}},
 )
-def report(
+async def report(
     session_id: SessionId,
     interviews: InterviewsDep,
+    pool: GradingPoolDep,
     format: Annotated[Literal["json", "md", "html"], Query()] = "json",
     authorization: Authorization = None,
 ) -> Response:
-    rep = interviews.report(session_id, _token(authorization))
+    # A report searches the corpus for each question with missed points: encoder work, so on the grading pool.
+    rep = await pool.run(interviews.report, session_id, _token(authorization))
     if format == "md":
         return PlainTextResponse(rep.to_markdown(), media_type="text/markdown; charset=utf-8")
     if format == "html":
@@ -145,10 +146,14 @@ def _sse(phrasing: Phrasing) -> StreamingResponse:
 
 
 async def _phrased(
-    interviews: InterviewsDep, session_id: str, authorization: str | None, what: Literal["followup", "feedback"]
+    interviews: InterviewsDep,
+    pool: GradingPoolDep,
+    session_id: str,
+    authorization: str | None,
+    what: Literal["followup", "feedback"],
 ) -> StreamingResponse:
-    # Reading the session and searching the corpus are blocking: off the event loop.
-    phrasing = await run_in_threadpool(interviews.phrasing, session_id, _token(authorization), what)
+    # Reading the session and searching the corpus: encoder work, on the grading pool, off the event loop.
+    phrasing = await pool.run(interviews.phrasing, session_id, _token(authorization), what)
     return _sse(phrasing)
 
 
@@ -191,9 +196,9 @@ async def judging(
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
 )
 async def followup(
-    session_id: SessionId, interviews: InterviewsDep, authorization: Authorization = None
+    session_id: SessionId, interviews: InterviewsDep, pool: GradingPoolDep, authorization: Authorization = None
 ) -> StreamingResponse:
-    return await _phrased(interviews, session_id, authorization, "followup")
+    return await _phrased(interviews, pool, session_id, authorization, "followup")
 
 
 @router.get(
@@ -204,6 +209,6 @@ async def followup(
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}},
 )
 async def feedback(
-    session_id: SessionId, interviews: InterviewsDep, authorization: Authorization = None
+    session_id: SessionId, interviews: InterviewsDep, pool: GradingPoolDep, authorization: Authorization = None
 ) -> StreamingResponse:
-    return await _phrased(interviews, session_id, authorization, "feedback")
+    return await _phrased(interviews, pool, session_id, authorization, "feedback")
