@@ -39,7 +39,7 @@ from interviewer.knowledge.corpus import Corpus
 from interviewer.knowledge.models import Language, Question
 from interviewer.language import overlap
 from interviewer.language.lexical import polarity_mismatch, term_coverage
-from interviewer.language.normalize import normalize_text
+from interviewer.language.normalize import encoder_text, normalize_text
 from interviewer.language.text import Span, detect_language, text_length
 from interviewer.language.units import Unit, answer_units, bounded_prefix
 
@@ -160,7 +160,11 @@ class Grader:
         # Each distinct sentence is encoded once, whichever answers it appears in.
         texts = list(dict.fromkeys(u.text for p in prepared for u in p.units))
         t1 = time.perf_counter()
-        vecs = self.embedder.encode(texts, SYMMETRIC) if texts else np.zeros((0, self.embedder.dim), np.float32)
+        vecs = (
+            self.embedder.encode([encoder_text(t) for t in texts], SYMMETRIC)
+            if texts
+            else np.zeros((0, self.embedder.dim), np.float32)
+        )
         t2 = time.perf_counter()
         row = {t: i for i, t in enumerate(texts)}
         n = max(1, len(items))

@@ -1,4 +1,5 @@
-"""normalize_text: one form for what candidates send, unchanged for ordinary text, and a fixed point."""
+"""normalize_text: one form for what candidates send, unchanged for ordinary text, and a fixed point; encoder_text:
+what the encoder reads of it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from interviewer.language.normalize import MAX_MARKS, normalize_text
+from interviewer.language.normalize import MAX_MARKS, encoder_text, normalize_text
 from interviewer.language.text import split_sentences
 from interviewer.language.units import bounded_prefix
 from paths import REPO
@@ -96,3 +97,29 @@ def test_many_list_items_split_in_linear_time() -> None:
     text = "1. 训练时用batch统计量。\n" * 4000
     sentences = split_sentences(text)
     assert len(sentences) == 4000 and sentences[1].text == "1. 训练时用batch统计量。"
+
+
+# --- what the encoder is given ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BN normalises each channel; then γ and β scale and shift it.",
+        "批归一化在每个通道上做归一化。",
+        "x̂ = (x − μ) / sqrt(σ² + ε), m̂_t = m_t / (1 − β1^t)",  # one mark on a letter is notation
+        "naïve café, Tiếng Việt, สวัสดี, नमस्ते",  # composed accents and other scripts' marks are spelling
+        "loss.backward(); optimizer.step()  # x[::2] = y[1::2] ** 2",  # code keeps its symbols
+    ],
+)
+def test_the_encoder_sees_ordinary_text_as_it_is(text: str) -> None:
+    assert encoder_text(normalize_text(text)) == normalize_text(text)
+
+
+def test_the_encoder_sees_one_mark_per_latin_letter_and_one_symbol_per_run_of_garbage() -> None:
+    zalgo = normalize_text("".join(ch + "\u0301\u0316\u0354" for ch in "zalgo"))  # stored: the first two marks
+    # NFC composed the acute into each letter; of the marks left the encoder reads one.
+    assert encoder_text(zalgo) == "".join(unicodedata.normalize("NFC", ch + "\u0301") + "\u0316" for ch in "zalgo")
+    assert encoder_text("!@#$%^&*()_+-=[]{};:,<>/?|~" * 4 + " ok") == "! ok"
+    thai = "นั่น"  # a vowel sign and a tone mark on one consonant: both kept
+    assert encoder_text(thai) == thai
