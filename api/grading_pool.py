@@ -29,7 +29,3 @@ class GradingPool:
         if self._limiter is None:  # made on first use, inside the event loop that will use it
             self._limiter = anyio.CapacityLimiter(self.workers)
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=self._limiter)
-
-    @property
-    def busy(self) -> int:
-        return int(self._limiter.borrowed_tokens) if self._limiter is not None else 0

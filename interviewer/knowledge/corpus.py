@@ -15,6 +15,7 @@ from interviewer.knowledge.bank import Bank, load_bank
 from interviewer.knowledge.index import CorpusIndex, index_folder
 from interviewer.knowledge.ingest import chunk_document, parse_document, source_files
 from interviewer.knowledge.models import Chunk, Question
+from interviewer.language.normalize import encoder_text
 from interviewer.language.units import answer_units
 from interviewer.settings import Settings, get_settings
 
@@ -150,14 +151,15 @@ class Corpus:
 
     def query_vector(self, text: str) -> np.ndarray:
         """``text`` encoded as a query, shape (1, dim); a long one as the pooled vectors of its bounded pieces,
-        so that its cost grows with its length and not with the square of it."""
+        so that its cost grows with its length and not with the square of it; what the encoder reads of each is
+        :func:`encoder_text`, as for answers."""
         if len(text) <= SHORT_QUERY_CHARS:
-            return self.embedder.encode([text], "query")
+            return self.embedder.encode([encoder_text(text)], "query")
         pieces = [u for u in answer_units(text[:WHOLE_CHARS]) if u.kind == "sentence"]
-        vectors = self.embedder.encode([p.text for p in pieces], "query") if pieces else None
+        vectors = self.embedder.encode([encoder_text(p.text) for p in pieces], "query") if pieces else None
         pooled = pooled_vector(pieces, vectors) if vectors is not None else None
         if pooled is None:
-            return self.embedder.encode([text[:SHORT_QUERY_CHARS]], "query")
+            return self.embedder.encode([encoder_text(text[:SHORT_QUERY_CHARS])], "query")
         return pooled[None, :]
 
     def _search(self, text: str, k: int) -> tuple[SearchHit, ...]:
